@@ -1,0 +1,181 @@
+"""The runtime: starts the actors, supervises them, and decides when a run is over.
+
+A run ends at the first of:
+
+- *done*: every task is blocked, every actor is settled (``busy()`` is None: no scenario
+  event left, no incident open) and no message is waiting or in flight;
+- *until*: the next thing scheduled lies past the ``until`` bound;
+- *deadlock*: nothing is scheduled, yet an actor is still busy (exit code 3);
+- *crash*: a handler raised and the supervision policy does not restart that actor
+  (exit code 3, with a report naming the actor, the message and the error).
+
+Teardown records nothing: the bus closes first, then the actors are cancelled, and their
+``on_stop`` hooks run in wiring order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Literal
+
+import anyio
+
+from actors.base import Actor
+from bus.bus import Accounts, Bus
+from bus.clock import VirtualClockLoop, describe_blocked_tasks, run_virtual
+from bus.messages import ActorCrashed, ActorRestarted
+from bus.trace import Envelope, Trace
+from bus.vtime import format_vtime
+
+__all__ = ["Runtime", "RunResult"]
+
+Ending = Literal["done", "until", "deadlock", "crash"]
+
+
+@dataclass
+class RunResult:
+    """How a run ended, and what it left behind."""
+
+    ending: Ending
+    ended_at: float
+    trace: Trace
+    accounts: Accounts
+    #: For a deadlock or a crash: what went wrong, in one paragraph.
+    problem: str | None = None
+    busy: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.ending in ("deadlock", "crash") or not self.accounts.balanced
+
+
+class Runtime:
+    """Owns the bus, the seed and the actors of one run."""
+
+    def __init__(self, seed: int, bus: Bus | None = None, *, until: float = float("inf"), restart: bool = False) -> None:
+        self.seed = seed
+        self.bus = bus if bus is not None else Bus()
+        self.until = until
+        #: Supervision policy: restart a crashed actor (True) or stop the run (False).
+        self.restart = restart
+        self.restart_overrides: dict[str, bool] = {}
+        self.actors: list[Actor] = []
+        self._done: anyio.Event | None = None
+        self._ending: Ending = "done"
+        self._problem: str | None = None
+        self._loop: VirtualClockLoop | None = None
+
+    def add(self, actor: Actor) -> Actor:
+        """Add *actor*; actors start, and their ``on_stop`` hooks run, in the order added."""
+        if any(a.name == actor.name for a in self.actors):
+            raise ValueError(f"two actors are named {actor.name!r}")
+        self.actors.append(actor)
+        for kind in actor.subscribes:
+            self.bus.subscribe(actor.name, kind)
+        self.bus.mailbox(actor.name)
+        return actor
+
+    def actor(self, name: str) -> Actor:
+        for actor in self.actors:
+            if actor.name == name:
+                return actor
+        raise KeyError(name)
+
+    # --- running -----------------------------------------------------------------
+
+    def run(self, speed: float | None = None) -> RunResult:
+        """Run to the end on a fresh virtual clock."""
+        result, _ = run_virtual(self.run_async, speed=speed)
+        return result
+
+    async def run_async(self) -> RunResult:
+        loop = asyncio.get_running_loop()
+        self._done = anyio.Event()
+        if isinstance(loop, VirtualClockLoop):
+            self._loop = loop
+            loop.on_idle = self._on_idle
+        try:
+            async with anyio.create_task_group() as tg:
+                for actor in self.actors:
+                    await tg.start(actor._main, name=f"actor:{actor.name}")
+                await self._done.wait()
+                self.bus.closed = True
+                tg.cancel_scope.cancel()
+        finally:
+            if self._loop is not None:
+                self._loop.on_idle = None
+        for actor in self.actors:
+            actor.on_stop()
+        return RunResult(
+            ending=self._ending,
+            ended_at=anyio.current_time(),
+            trace=self.bus.trace,
+            accounts=self.bus.accounts(),
+            problem=self._problem,
+            busy=self._busy(),
+        )
+
+    def stop(self, ending: Ending, problem: str | None = None) -> None:
+        """End the run now (the first reason given wins)."""
+        assert self._done is not None
+        if not self._done.is_set():
+            self._ending, self._problem = ending, problem
+            self.bus.closed = True
+            self._done.set()
+
+    def _busy(self) -> list[str]:
+        return [f"{a.name}: {reason}" for a in self.actors if (reason := a.busy()) is not None]
+
+    def _on_idle(self, next_when: float | None) -> bool:
+        """Every task is blocked: end the run if it is finished, stuck, or past ``until``."""
+        assert self._done is not None and self._loop is not None
+        if self._done.is_set():
+            return False
+        busy = self._busy()
+        if not busy and self.bus.idle:
+            self.stop("done")
+        elif next_when is None:
+            self.stop("deadlock", self._describe_deadlock(busy))
+        elif next_when > self.until:
+            self._loop.advance_to(self.until)
+            self.stop("until")
+        else:
+            return False
+        return True
+
+    def _describe_deadlock(self, busy: list[str]) -> str:
+        actor_tasks = {f"actor:{a.name}" for a in self.actors}
+        others = [line for line in describe_blocked_tasks(self._loop) if line.split(" ", 1)[0] not in actor_tasks]  # type: ignore[arg-type]
+        waits = [f"{a.name} waits on its mailbox" for a in self.actors if not a._dead]
+        parts = busy + waits + [line for line in others if not line.startswith("run_async")]
+        return (
+            f"virtual deadlock at {format_vtime(anyio.current_time())}: nothing is scheduled and the run "
+            f"is not finished ({'; '.join(parts)})"
+        )
+
+    # --- supervision -------------------------------------------------------------
+
+    def actor_crashed(self, actor: Actor, env: Envelope | None, exc: Exception) -> None:
+        restart = self.restart_overrides.get(actor.name, self.restart)
+        error = f"{type(exc).__name__}: {exc}"
+        self.bus.publish(
+            actor.name,
+            ActorCrashed(
+                actor=actor.name,
+                message_kind=env.msg.kind if env else None,
+                message_seq=env.seq if env else None,
+                error=error,
+                restart=restart,
+            ),
+            to=(),
+            parent=env.seq if env else None,
+            incident=env.incident if env else None,
+        )
+        if restart:
+            replayed = actor._restart()
+            self.bus.publish(actor.name, ActorRestarted(actor=actor.name, replayed=replayed), to=())
+            return
+        actor._dead = True
+        where = f" while handling {env.msg.kind} #{env.seq} at {format_vtime(env.t)}" if env else ""
+        self.stop("crash", f"actor {actor.name} crashed{where}: {error}")

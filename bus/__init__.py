@@ -1,0 +1,41 @@
+"""The typed in-process bus: messages, envelopes, fault rules, the trace and the virtual clock.
+
+Exceptions: :class:`AccountingError` (copies lost silently), :class:`UnknownRecipient`
+(addressed to no mailbox), :class:`VirtualDeadlock` (nothing can ever happen again),
+:class:`DurationError` (not a duration).
+"""
+
+from bus.bus import AccountingError, Accounts, Bus, Mailbox, UnknownRecipient
+from bus.clock import VirtualClockLoop, VirtualDeadlock, run_virtual
+from bus.faults import FaultLayer, FaultRule, FaultVerdict
+from bus.messages import MESSAGE_TYPES, Message, parse_message
+from bus.trace import Envelope, JsonlSink, Trace, format_line, read_jsonl
+from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
+
+__all__ = sorted(
+    [
+        "AccountingError",
+        "Accounts",
+        "Bus",
+        "DurationError",
+        "Envelope",
+        "FaultLayer",
+        "FaultRule",
+        "FaultVerdict",
+        "JsonlSink",
+        "MESSAGE_TYPES",
+        "Mailbox",
+        "Message",
+        "Trace",
+        "UnknownRecipient",
+        "VirtualClockLoop",
+        "VirtualDeadlock",
+        "format_duration",
+        "format_line",
+        "format_vtime",
+        "parse_duration",
+        "parse_message",
+        "read_jsonl",
+        "run_virtual",
+    ]
+)

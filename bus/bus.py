@@ -1,0 +1,228 @@
+"""The in-process message bus: typed publish/subscribe with one mailbox per actor.
+
+``publish`` stamps a message with its envelope (sequence number, virtual time, sender,
+recipients, causal parent, incident), records it in the trace, passes each copy through
+the fault layer and puts it in the recipients' mailboxes. Delivery order is publish order.
+
+Recipients are the ``to`` names when given, otherwise every subscriber of the message's
+type (optionally only for one incident). Accounting holds at the end of every run:
+every copy addressed = delivered + dropped + pending (in a mailbox or delayed in flight).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import anyio
+
+from bus.faults import FaultLayer, FaultVerdict
+from bus.messages import Message
+from bus.trace import Envelope, Trace
+
+__all__ = ["AccountingError", "Accounts", "Bus", "Mailbox", "UnknownRecipient"]
+
+
+class UnknownRecipient(LookupError):
+    """A message was addressed to a name with no mailbox."""
+
+
+class AccountingError(RuntimeError):
+    """Copies addressed != delivered + dropped + pending: a message was lost silently."""
+
+
+class Mailbox:
+    """An actor's inbox: a FIFO of envelopes and a wake-up for its one reader.
+
+    Items live in the deque until taken, so a reader cancelled while waiting loses nothing.
+    """
+
+    __slots__ = ("items", "_wake")
+
+    def __init__(self) -> None:
+        self.items: deque[Envelope] = deque()
+        # A bare asyncio future: the runs are asyncio-only by design, and this is the
+        # hot path (an anyio Event costs several times more to make and to set).
+        self._wake: asyncio.Future[None] | None = None
+
+    def put(self, env: Envelope) -> None:
+        self.items.append(env)
+        wake = self._wake
+        if wake is not None:
+            self._wake = None
+            _resolve(wake)
+
+    async def wait(self, deadline: float = float("inf")) -> None:
+        """Return when an item is there or the virtual *deadline* has passed."""
+        if self.items:
+            return
+        loop = asyncio.get_running_loop()
+        wake = self._wake = loop.create_future()
+        # A loop timer resolves the future at the deadline: cheaper than a cancel scope,
+        # which would wake the reader through a cancellation.
+        timer = None if deadline == float("inf") else loop.call_at(deadline, _resolve, wake)
+        try:
+            await wake
+        finally:
+            self._wake = None
+            if timer is not None:
+                timer.cancel()
+
+
+@dataclass
+class Accounts:
+    """Copies of messages, counted: addressed = delivered + dropped + pending."""
+
+    published: int = 0
+    addressed: int = 0
+    delivered: int = 0
+    dropped: int = 0
+    duplicated: int = 0
+    pending: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return self.addressed == self.delivered + self.dropped + self.pending
+
+    def describe(self) -> str:
+        return (
+            f"{self.published} messages published, {self.addressed} copies addressed "
+            f"({self.duplicated} duplicated) = {self.delivered} delivered + {self.dropped} dropped "
+            f"+ {self.pending} pending at cut-off"
+        )
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()
+
+
+class Bus:
+    """Publish/subscribe between named mailboxes on the virtual clock."""
+
+    def __init__(self, faults: FaultLayer | None = None, trace: Trace | None = None) -> None:
+        self.trace = trace if trace is not None else Trace()
+        self.faults = faults if faults is not None else FaultLayer()
+        self.mailboxes: dict[str, Mailbox] = {}
+        self._subs: dict[type[Message], list[tuple[str, str | None]]] = {}
+        self._route_cache: dict[type[Message], list[tuple[str, str | None]]] = {}
+        self._seq = 0
+        self._in_flight = 0
+        self.closed = False
+        self.addressed = 0
+        self.delivered = 0
+        self.dropped = 0
+        self.duplicated = 0
+        self._now: Callable[[], float] = _loop_time
+
+    # --- wiring ------------------------------------------------------------------
+
+    def mailbox(self, name: str) -> Mailbox:
+        """The mailbox of *name*, made on first use."""
+        box = self.mailboxes.get(name)
+        if box is None:
+            box = self.mailboxes[name] = Mailbox()
+        return box
+
+    def subscribe(self, name: str, *types: type[Message], incident: str | None = None) -> None:
+        """Deliver every message of *types* (and their subclasses) to *name*'s mailbox."""
+        self.mailbox(name)
+        for kind in types:
+            self._subs.setdefault(kind, []).append((name, incident))
+        self._route_cache.clear()
+
+    def _routes(self, kind: type[Message]) -> list[tuple[str, str | None]]:
+        routes = self._route_cache.get(kind)
+        if routes is None:
+            routes = [r for base in kind.__mro__ for r in self._subs.get(base, ())]  # type: ignore[call-overload]
+            self._route_cache[kind] = routes
+        return routes
+
+    # --- publishing --------------------------------------------------------------
+
+    def publish(
+        self,
+        sender: str,
+        msg: Message,
+        *,
+        to: str | Iterable[str] | None = None,
+        parent: int | None = None,
+        incident: str | None = None,
+    ) -> Envelope | None:
+        """Record *msg* in the trace and deliver a copy to each recipient.
+
+        Returns the envelope, or None once the bus is closed (teardown records nothing).
+        """
+        if self.closed:
+            return None
+        if to is None:
+            recipients = tuple(name for name, inc in self._routes(type(msg)) if inc is None or inc == incident)
+        else:
+            recipients = (to,) if isinstance(to, str) else tuple(to)
+            for name in recipients:
+                if name not in self.mailboxes:
+                    raise UnknownRecipient(f"{type(msg).__name__} addressed to {name!r}, which has no mailbox")
+        self._seq += 1
+        now = self._now()
+        if not self.faults.rules:
+            env = Envelope(self._seq, now, sender, recipients, parent, incident, msg, ())
+            self.trace.record(env)
+            self.addressed += len(recipients)
+            boxes = self.mailboxes
+            for name in recipients:
+                boxes[name].put(env)
+            return env
+        faults: list[FaultVerdict] = []
+        deliver: list[tuple[str, float]] = []
+        judge = self.faults.judge
+        for name in recipients:
+            verdict = judge(msg.kind, sender, name, now)
+            if verdict is None:
+                deliver.append((name, 0.0))
+                continue
+            faults.append(verdict)
+            if verdict.action == "delay":
+                deliver.append((name, verdict.delay))
+            elif verdict.action == "duplicate":
+                deliver.append((name, 0.0))
+                deliver.append((name, 0.0))
+                self.duplicated += 1
+        env = Envelope(self._seq, now, sender, recipients, parent, incident, msg, tuple(faults))
+        self.trace.record(env)
+        self.addressed += len(recipients) + sum(1 for f in faults if f.action == "duplicate")
+        self.dropped += sum(1 for f in faults if f.action == "drop")
+        for name, delay in deliver:
+            if delay > 0:
+                self._in_flight += 1
+                asyncio.get_running_loop().call_later(delay, self._land, name, env)
+            else:
+                self.mailboxes[name].put(env)
+        return env
+
+    def _land(self, name: str, env: Envelope) -> None:
+        self._in_flight -= 1
+        self.mailboxes[name].put(env)
+
+    # --- accounting --------------------------------------------------------------
+
+    @property
+    def idle(self) -> bool:
+        """No copy is waiting in a mailbox or delayed in flight."""
+        return self._in_flight == 0 and not any(box.items for box in self.mailboxes.values())
+
+    def accounts(self) -> Accounts:
+        pending = self._in_flight + sum(len(box.items) for box in self.mailboxes.values())
+        return Accounts(self._seq, self.addressed, self.delivered, self.dropped, self.duplicated, pending)
+
+    def check_accounts(self) -> Accounts:
+        """The accounts; raise :class:`AccountingError` if they do not add up."""
+        accounts = self.accounts()
+        if not accounts.balanced:
+            raise AccountingError(f"message accounting does not add up: {accounts.describe()}")
+        return accounts

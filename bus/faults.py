@@ -1,0 +1,79 @@
+"""Fault rules: drop, delay or duplicate messages in flight.
+
+A rule matches a copy of a message (one sender, one recipient) by ``kind``, ``sender`` and
+``recipient`` (lists; empty matches all), within an optional virtual time window
+``[start, end)``, with an optional probability drawn from the run's seed. The first rule
+that matches and fires decides the copy's fate; the trace names it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["FaultRule", "FaultVerdict", "FaultLayer"]
+
+Action = Literal["drop", "delay", "duplicate"]
+
+
+@dataclass(frozen=True, slots=True)
+class FaultRule:
+    """One rule of the fault layer."""
+
+    name: str
+    action: Action
+    kinds: tuple[str, ...] = ()
+    senders: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    probability: float = 1.0
+    start: float | None = None
+    end: float | None = None
+    #: Seconds a ``delay`` holds the copy back.
+    delay: float = 0.0
+
+    def matches(self, kind: str, sender: str, recipient: str, now: float) -> bool:
+        if self.kinds and kind not in self.kinds:
+            return False
+        if self.senders and sender not in self.senders:
+            return False
+        if self.recipients and recipient not in self.recipients:
+            return False
+        if self.start is not None and now < self.start:
+            return False
+        return self.end is None or now < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class FaultVerdict:
+    """What the fault layer did to one copy; recorded in the trace."""
+
+    recipient: str
+    action: Action
+    rule: str
+    delay: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"to": self.recipient, "action": self.action, "rule": self.rule}
+        if self.action == "delay":
+            data["delay"] = self.delay
+        return data
+
+
+@dataclass
+class FaultLayer:
+    """The rules in force and the seeded random source their probabilities draw from."""
+
+    rules: list[FaultRule] = field(default_factory=list)
+    rng: random.Random = field(default_factory=lambda: random.Random("0:faults"))
+
+    def judge(self, kind: str, sender: str, recipient: str, now: float) -> FaultVerdict | None:
+        for rule in self.rules:
+            if not rule.matches(kind, sender, recipient, now):
+                continue
+            # Draw only for probabilistic rules, so adding a certain rule leaves the draws
+            # of the others where they were.
+            if rule.probability < 1.0 and self.rng.random() >= rule.probability:
+                continue
+            return FaultVerdict(recipient, rule.action, rule.name, rule.delay)
+        return None

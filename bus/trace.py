@@ -1,0 +1,190 @@
+"""The trace: every message published, in order, with its envelope.
+
+Sinks see each envelope as it is recorded: the in-memory :class:`Trace` (which tests, the
+postmortem writer and the eval gate query), a JSONL file, and a plain console line. The
+rich live view reads the same envelopes and lives apart from the simulation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO, Any, NamedTuple, TypeVar
+
+from bus.faults import FaultVerdict
+from bus.messages import Message, parse_message
+from bus.vtime import format_vtime
+
+__all__ = ["Envelope", "JsonlSink", "Trace", "format_line", "read_jsonl"]
+
+M = TypeVar("M", bound=Message)
+
+
+class Envelope(NamedTuple):
+    """A message as the bus carried it (immutable; a named tuple because the bus makes one
+    per publish and that is the hot path)."""
+
+    seq: int
+    t: float
+    sender: str
+    to: tuple[str, ...]
+    parent: int | None
+    incident: str | None
+    msg: Message
+    #: What the fault layer did to individual copies (dropped, delayed, duplicated).
+    faults: tuple[FaultVerdict, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.msg.kind
+
+    @property
+    def dropped_for(self) -> tuple[str, ...]:
+        return tuple(f.recipient for f in self.faults if f.action == "drop")
+
+    def to_json(self) -> str:
+        """One JSONL line; the same envelope always gives the same bytes."""
+        data: dict[str, Any] = {
+            "seq": self.seq,
+            "t": self.t,
+            "from": self.sender,
+            "to": list(self.to),
+            "parent": self.parent,
+            "incident": self.incident,
+            "msg": self.msg.model_dump(mode="json"),
+        }
+        if self.faults:
+            data["faults"] = [f.to_json() for f in self.faults]
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, line: str) -> Envelope:
+        data = json.loads(line)
+        faults = tuple(
+            FaultVerdict(f["to"], f["action"], f["rule"], f.get("delay", 0.0)) for f in data.get("faults", ())
+        )
+        return cls(
+            seq=data["seq"],
+            t=data["t"],
+            sender=data["from"],
+            to=tuple(data["to"]),
+            parent=data["parent"],
+            incident=data["incident"],
+            msg=parse_message(data["msg"]),
+            faults=faults,
+        )
+
+
+@dataclass
+class Trace:
+    """The in-memory record of a run: every envelope in publish order."""
+
+    envelopes: list[Envelope] = field(default_factory=list)
+    sinks: list[Callable[[Envelope], None]] = field(default_factory=list)
+
+    def record(self, env: Envelope) -> None:
+        self.envelopes.append(env)
+        if self.sinks:
+            for sink in self.sinks:
+                sink(env)
+
+    def __iter__(self) -> Iterator[Envelope]:
+        return iter(self.envelopes)
+
+    def __len__(self) -> int:
+        return len(self.envelopes)
+
+    def get(self, seq: int) -> Envelope:
+        return self.envelopes[seq - 1]
+
+    def of(self, *types: type[M]) -> list[Envelope]:
+        """Envelopes whose message is one of *types*."""
+        return [e for e in self.envelopes if isinstance(e.msg, types)]
+
+    def messages(self, kind: type[M]) -> list[M]:
+        return [e.msg for e in self.envelopes if isinstance(e.msg, kind)]
+
+    def first(self, kind: type[M], **fields: Any) -> Envelope | None:
+        """The first envelope of *kind* whose message has all the given field values."""
+        for env in self.envelopes:
+            if isinstance(env.msg, kind) and all(getattr(env.msg, k) == v for k, v in fields.items()):
+                return env
+        return None
+
+    def for_incident(self, incident: str) -> list[Envelope]:
+        return [e for e in self.envelopes if e.incident == incident]
+
+    def ancestors(self, env: Envelope) -> list[Envelope]:
+        """The causal chain that led to *env*, oldest first."""
+        chain = []
+        parent = env.parent
+        while parent is not None:
+            up = self.get(parent)
+            chain.append(up)
+            parent = up.parent
+        return chain[::-1]
+
+    def to_jsonl(self) -> str:
+        return "".join(e.to_json() + "\n" for e in self.envelopes)
+
+
+class JsonlSink:
+    """Streams the trace to ``path``; the file appears only when the run is over.
+
+    It writes to a temporary name beside the target and renames it on :meth:`commit`,
+    so an aborted run leaves nothing half-written behind (:meth:`discard`).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._tmp = f"{path}.partial"
+        self._file: IO[str] | None = open(self._tmp, "w", encoding="utf-8", newline="\n")
+
+    def __call__(self, env: Envelope) -> None:
+        assert self._file is not None
+        self._file.write(env.to_json() + "\n")
+
+    def commit(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            os.replace(self._tmp, self.path)
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            os.unlink(self._tmp)
+
+
+def read_jsonl(path: str) -> list[Envelope]:
+    with open(path, encoding="utf-8") as fh:
+        return [Envelope.from_json(line) for line in fh if line.strip()]
+
+
+def format_line(env: Envelope, start: datetime | None = None) -> str:
+    """The plain console line for one envelope (no colour, no control codes).
+
+    With the scenario's wall-clock *start*, the drill's wall time follows the virtual one.
+    """
+    to = ",".join(env.to) if env.to else "*"
+    when = format_vtime(env.t)
+    if start is not None:
+        when += f" {(start + timedelta(seconds=env.t)).strftime('%H:%M:%S')}"
+    text = f"{when:>13}  {env.sender} → {to}  {env.kind}"
+    summary = env.msg.summary()
+    if summary:
+        text += f"  {summary}"
+    if env.incident:
+        text += f"  [{env.incident}]"
+    for fault in env.faults:
+        if fault.action == "drop":
+            text += f"\n{'':>13}  ✗ dropped for {fault.recipient} by rule {fault.rule}"
+        elif fault.action == "delay":
+            text += f"\n{'':>13}  ⧗ delayed {fault.delay:g}s for {fault.recipient} by rule {fault.rule}"
+        else:
+            text += f"\n{'':>13}  ⧉ duplicated for {fault.recipient} by rule {fault.rule}"
+    return text

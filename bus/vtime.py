@@ -1,0 +1,74 @@
+"""Virtual time: parsing scenario durations and rendering trace timestamps.
+
+Durations are written as ``90s``, ``5m``, ``1h30m``, ``3d`` (units may be combined, largest
+first) or as a bare number of seconds. Trace times render as ``T+00:12:00``, and as
+``T+1d02:00:00`` past a day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+__all__ = ["DurationError", "format_duration", "format_vtime", "parse_duration", "wall_time"]
+
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+DURATION_HINT = "use 90s, 5m, 1h30m or 3d"
+
+
+class DurationError(ValueError):
+    """A value that is not a duration."""
+
+
+def parse_duration(value: str | int | float) -> float:
+    """Return the number of seconds in *value*; raise :class:`DurationError` if it is not one."""
+    if isinstance(value, bool):
+        raise DurationError(f"{value!r} is not a duration ({DURATION_HINT})")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        match = _DURATION.match(text)
+        if not text or match is None or not any(match.groups()):
+            raise DurationError(f"{value!r} is not a duration ({DURATION_HINT})")
+        seconds = sum(float(g) * u for g, u in zip(match.groups(), _UNITS.values()) if g)
+    else:
+        raise DurationError(f"{value!r} is not a duration ({DURATION_HINT})")
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        raise DurationError(f"{value!r} is not a finite duration ({DURATION_HINT})")
+    if seconds < 0:
+        raise DurationError(f"{value!r} is negative (durations are 0 or more: {DURATION_HINT})")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """Render *seconds* the way scenarios write them: ``1h30m``, ``45s``, ``0s``."""
+    whole = int(round(seconds))
+    if whole == 0:
+        return "0s"
+    parts = []
+    for unit, size in _UNITS.items():
+        count, whole = divmod(whole, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+def format_vtime(seconds: float) -> str:
+    """Render a virtual time as ``T+HH:MM:SS`` (``T+1d02:00:00`` past a day)."""
+    millis = int(round(seconds * 1000))
+    whole, ms = divmod(millis, 1000)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"T+{days}d" if days else "T+"
+    text += f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    if ms:
+        text += f".{ms:03d}"
+    return text
+
+
+def wall_time(start: datetime, seconds: float) -> str:
+    """The drill's wall-clock time *seconds* after its scenario ``start``, ISO 8601."""
+    return (start + timedelta(seconds=seconds)).isoformat()

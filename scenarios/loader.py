@@ -1,0 +1,186 @@
+"""Reading a scenario file: plain YAML (safe loader only), then the schema.
+
+Every problem becomes one :class:`ScenarioError` line naming the file, the field path, the
+problem and the fix, e.g. ``x.yaml: events[1].at: '5 minutes' is not a duration (use 90s,
+5m, 1h30m or 3d)``. Nothing in the file is ever executed: YAML tags such as
+``!!python/object/apply`` are refused, and alias bombs and deep nesting are bounded.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from scenarios.schema import Scenario
+
+__all__ = ["MAX_BYTES", "MAX_NODES", "ScenarioError", "format_loc", "load_scenario", "parse_scenario"]
+
+MAX_BYTES = 1 << 20  # a drill is a few kilobytes; a megabyte is generous
+MAX_NODES = 100_000  # YAML nodes after expanding aliases
+MAX_DEPTH = 64
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; the message is the one line the user sees."""
+
+
+def load_scenario(path: str, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, parse and validate the scenario at *path*."""
+    if not os.path.exists(path):
+        raise ScenarioError(f"{path}: no such file (check the path)")
+    if os.path.isdir(path):
+        raise ScenarioError(f"{path}: is a directory, not a scenario file (name a .yaml file)")
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            raise ScenarioError(f"{path}: {size} bytes is too large for a scenario (at most {MAX_BYTES})")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}; save the file as UTF-8)"
+        ) from None
+    return parse_scenario(text, path, overrides)
+
+
+def parse_scenario(text: str, path: str = "<scenario>", overrides: dict[str, Any] | None = None) -> Scenario:
+    data = _read_yaml(text, path)
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError(f"{path}: a scenario is a mapping of fields (name:, events:, ...), got {got}")
+    if overrides:
+        data = {**data, **overrides}
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_first_error(exc, path)) from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply to be a scenario") from None
+
+
+def _read_yaml(text: str, path: str) -> Any:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node, path)
+        return loader.construct_document(node)
+    except yaml.constructor.ConstructorError as exc:
+        tag = getattr(exc, "problem", "") or ""
+        where = _mark(exc.problem_mark)
+        if "could not determine a constructor for the tag" in tag:
+            name = tag.split("tag", 1)[-1].strip().strip("'")
+            name = name.replace("tag:yaml.org,2002:", "!!")
+            raise ScenarioError(
+                f"{path}:{where} the tag {name} is not allowed (scenarios are plain YAML: remove the tag)"
+            ) from None
+        raise ScenarioError(f"{path}:{where} {tag or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{path}:{_mark(mark)} malformed YAML: {problem} (fix the syntax there)") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply to be a scenario (at most {MAX_DEPTH} levels)") from None
+    finally:
+        loader.dispose()
+
+
+def _mark(mark: Any) -> str:
+    return f"{mark.line + 1}:{mark.column + 1}:" if mark is not None else ""
+
+
+def _check_size(root: yaml.Node, path: str) -> None:
+    """Refuse alias bombs and deep nesting before anything is built from the nodes."""
+    counts: dict[int, int] = {}
+
+    def count(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"{path}:{_mark(node.start_mark)} nested deeper than {MAX_DEPTH} levels")
+        known = counts.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(count(child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(count(k, depth + 1) + count(v, depth + 1) for k, v in node.value)
+        if total > MAX_NODES:
+            raise ScenarioError(
+                f"{path}:{_mark(node.start_mark)} expands to more than {MAX_NODES} values "
+                "(an alias bomb? write the values out)"
+            )
+        counts[id(node)] = total
+        return total
+
+    count(root, 0)
+
+
+def format_loc(loc: tuple[Any, ...]) -> str:
+    """``('events', 1, 'at')`` -> ``events[1].at``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _first_error(exc: ValidationError, path: str) -> str:
+    err = exc.errors(include_url=False)[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    field = format_loc(loc) or "(top level)"
+    kind, msg, given = err["type"], err["msg"], err.get("input")
+    if kind == "missing":
+        problem = "is required (add it)"
+    elif kind == "extra_forbidden":
+        allowed = _allowed_fields(loc[:-1])
+        problem = f"unknown field (allowed here: {', '.join(allowed)})" if allowed else "unknown field (remove it)"
+    elif kind == "value_error":
+        problem = msg.removeprefix("Value error, ")
+    elif kind == "assertion_error":
+        problem = msg.removeprefix("Assertion failed, ")
+    else:
+        problem = f"{msg[0].lower()}{msg[1:]}, got {_show(given)}"
+    more = f" (and {exc.error_count() - 1} more problem{'s' if exc.error_count() > 2 else ''})" if exc.error_count() > 1 else ""
+    return f"{path}: {field}: {problem}{more}"
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model found at *loc* in the scenario schema."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return []
+        model = _model_in(field.annotation)
+        if model is None:
+            return []
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

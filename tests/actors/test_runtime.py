@@ -1,0 +1,149 @@
+"""Actors and the runtime: dispatch, timers, supervision, how a run ends."""
+
+from __future__ import annotations
+
+from actors.base import Actor, handler_name
+from actors.runtime import Runtime
+from bus.messages import ActorCrashed, ActorRestarted, DrillNote, Unhandled
+from bus.trace import Envelope, Trace
+
+
+class Echo(Actor):
+    """Answers each note after a delay; busy while an answer is owed."""
+
+    subscribes = (DrillNote,)
+
+    def setup(self) -> None:
+        self.owed = 0
+        self.seen: list[str] = []
+
+    def on_drill_note(self, msg: DrillNote, env: Envelope) -> None:
+        self.seen.append(msg.text)
+        if msg.text == "boom":
+            raise ValueError("cannot echo boom")
+        if env.sender != self.name and msg.text.startswith("q"):
+            self.owed += 1
+            self.call_later(120, self._answer, msg.text)
+
+    def _answer(self, text: str) -> None:
+        self.owed -= 1
+        self.send(DrillNote(text=f"echo {text}"), to=())
+
+    def busy(self) -> str | None:
+        return f"{self.owed} answers owed" if self.owed else None
+
+    def recover(self, trace: Trace) -> int:
+        return len(trace)
+
+
+class Script(Actor):
+    """Publishes notes at given times."""
+
+    def __init__(self, name: str, runtime: Runtime, lines: list[tuple[float, str]]) -> None:
+        self.lines = lines
+        super().__init__(name, runtime)
+
+    def setup(self) -> None:
+        self.left = len(self.lines)
+
+    def on_start(self) -> None:
+        for at, text in self.lines:
+            self.call_at(at, self._say, text)
+
+    def _say(self, text: str) -> None:
+        self.left -= 1
+        self.send(DrillNote(text=text), incident="INC-001")
+
+    def busy(self) -> str | None:
+        return "lines left" if self.left else None
+
+
+def make(lines: list[tuple[float, str]], **kw: object) -> Runtime:
+    rt = Runtime(seed=3, **kw)  # type: ignore[arg-type]
+    rt.add(Script("script", rt, lines))
+    rt.add(Echo("echo", rt))
+    return rt
+
+
+def test_handler_names_follow_the_message_kind() -> None:
+    assert handler_name("AlertFired") == "on_alert_fired"
+    assert handler_name("IncidentOpened") == "on_incident_opened"
+
+
+def test_a_run_replies_on_virtual_time_with_causal_parents_and_ends_when_settled() -> None:
+    result = make([(60, "q1"), (90, "q2")]).run()
+    notes = [(e.t, e.sender, e.msg.text, e.parent, e.incident) for e in result.trace.of(DrillNote)]  # type: ignore[attr-defined]
+    assert notes == [
+        (60.0, "script", "q1", None, "INC-001"),
+        (90.0, "script", "q2", None, "INC-001"),
+        (180.0, "echo", "echo q1", 1, "INC-001"),
+        (210.0, "echo", "echo q2", 2, "INC-001"),
+    ]
+    assert result.ending == "done"
+    assert result.ended_at == 210.0
+    assert result.accounts.balanced and result.accounts.pending == 0
+
+
+def test_until_cuts_the_run_and_reports_who_was_busy() -> None:
+    result = make([(60, "q1"), (5000, "q2")], until=1000.0).run()
+    assert result.ending == "until"
+    assert result.ended_at == 1000.0
+    assert result.busy == ["script: lines left"]
+    assert [e.t for e in result.trace] == [60.0, 180.0]
+
+
+def test_a_crash_stops_the_run_with_a_report_naming_actor_message_and_error() -> None:
+    result = make([(60, "q1"), (70, "boom"), (80, "q3")]).run()
+    crashed = result.trace.messages(ActorCrashed)
+    assert [(c.actor, c.message_kind, c.message_seq, c.restart) for c in crashed] == [("echo", "DrillNote", 2, False)]
+    assert result.trace.of(ActorCrashed)[0].t == 70.0
+    assert result.ending == "crash" and result.failed
+    assert result.problem == (
+        "actor echo crashed while handling DrillNote #2 at T+00:01:10: ValueError: cannot echo boom"
+    )
+    assert result.ended_at == 70.0
+
+
+def test_with_restart_the_actor_comes_back_and_the_run_goes_on() -> None:
+    result = make([(60, "q1"), (70, "boom"), (80, "q3")], restart=True).run()
+    kinds = [e.kind for e in result.trace]
+    assert kinds == ["DrillNote", "DrillNote", "ActorCrashed", "ActorRestarted", "DrillNote", "DrillNote"]
+    restarted = result.trace.messages(ActorRestarted)[0]
+    assert restarted.replayed == 3  # the trace up to the restart
+    # The restart forgot the pending answer to q1 (its timers went with its state); q3 is answered.
+    assert [(e.t, e.msg.text) for e in result.trace.of(DrillNote)][-1] == (200.0, "echo q3")  # type: ignore[attr-defined]
+    assert result.ending == "done"
+
+
+def test_a_message_without_a_handler_is_logged_not_swallowed() -> None:
+    rt = Runtime(seed=1)
+    rt.add(Script("script", rt, [(5, "hi")]))
+    mute = rt.add(Actor("mute", rt))
+    rt.bus.subscribe(mute.name, DrillNote)
+    result = rt.run()
+    unhandled = result.trace.of(Unhandled)
+    assert [(e.t, e.msg.actor, e.msg.message_seq, e.parent) for e in unhandled] == [(5.0, "mute", 1, 1)]  # type: ignore[attr-defined]
+
+
+def test_a_runtime_deadlock_names_the_busy_actor_and_what_it_waits_on() -> None:
+    class Stuck(Actor):
+        def busy(self) -> str | None:
+            return "INC-009 open, nothing scheduled to close it"
+
+    rt = Runtime(seed=1)
+    rt.add(Script("script", rt, [(30, "hi")]))
+    rt.add(Stuck("stuck", rt))
+    result = rt.run()
+    assert result.ending == "deadlock" and result.failed
+    assert result.ended_at == 30.0
+    assert result.problem is not None
+    assert result.problem.startswith("virtual deadlock at T+00:00:30: nothing is scheduled")
+    assert "stuck: INC-009 open, nothing scheduled to close it" in result.problem
+    assert "stuck waits on its mailbox" in result.problem
+
+
+def test_same_seed_same_rng_draws_per_actor() -> None:
+    a, b = Runtime(seed=9), Runtime(seed=9)
+    draws = [Echo("echo", rt).rng.random() for rt in (a, b)]
+    other = Echo("other", a).rng.random()
+    assert draws[0] == draws[1] != other
