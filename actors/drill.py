@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actors.base import Actor
-from bus.messages import DrillNote
+from bus.messages import DrillNote, FaultCleared, FaultStarted
 from scenarios.schema import Event
 
 __all__ = ["Drill"]
@@ -20,6 +20,8 @@ class Drill(Actor):
 
     def setup(self) -> None:
         self.remaining = len(self.events)
+        self.faults_started = 0
+        self.active: dict[str, list[str]] = {}
 
     def on_start(self) -> None:
         for event in self.events:
@@ -32,3 +34,17 @@ class Drill(Actor):
         self.remaining -= 1
         if event.note is not None:
             self.send(DrillNote(text=event.note), to=())
+        elif event.fault is not None:
+            f = event.fault
+            self.faults_started += 1
+            name = f.name or f.signature or f"fault-{self.faults_started}"
+            self.active.setdefault(f.service, []).append(name)
+            self.send(FaultStarted(service=f.service, fault=name, health=f.health, signature=f.signature))
+        elif event.recover is not None:
+            r = event.recover
+            active = self.active.get(r.service, [])
+            names = [r.fault] if r.fault is not None else list(active)
+            for name in names:
+                if name in active:
+                    active.remove(name)
+                self.send(FaultCleared(service=r.service, fault=name))

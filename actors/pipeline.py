@@ -19,12 +19,15 @@ import random
 from dataclasses import dataclass, field
 
 from actors.drill import Drill
+from actors.monitor import Monitor, make_slo_states
 from actors.runtime import Runtime
+from actors.service_model import ServiceModel
 from bus.bus import Bus
 from bus.faults import FaultLayer, FaultRule
 from bus.messages import MESSAGE_TYPES
 from scenarios.loader import ScenarioError
 from scenarios.schema import Scenario
+from topology import ServiceSpec, Topology, TopologyError
 
 __all__ = ["Options", "build"]
 
@@ -47,12 +50,56 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     bus = Bus(faults=faults)
     runtime = Runtime(seed, bus, until=until, restart=scenario.supervision.restart)
 
+    topology = load_topology(scenario, path)
+    model = ServiceModel(
+        topology,
+        quality={s.name: s.quality for s in scenario.services},
+        impact={s.name: s.impact for s in scenario.services},
+    )
+    rpm = {s.name: s.requests_per_minute or scenario.traffic.requests_per_minute for s in scenario.services}
+    labels = {
+        s.name: {k: str(v) for k, v in (("team", s.team), ("tier", s.tier)) if v is not None}
+        for s in scenario.services
+    }
+
     runtime.add(Drill("drill", runtime, scenario.events))
+    runtime.add(
+        Monitor(
+            "monitor",
+            runtime,
+            model,
+            make_slo_states(scenario.slos, scenario.monitor.sample_every, rpm),
+            sample_every=scenario.monitor.sample_every,
+            exact=scenario.traffic.outcomes == "exact",
+            labels=labels,
+        )
+    )
 
     names = [a.name for a in runtime.actors]
     faults.rules.extend(_fault_rules(scenario, names, path))
     faults.rules.extend(options.extra_faults)
     return runtime
+
+
+def load_topology(scenario: Scenario, path: str) -> Topology:
+    """The dependency graph of *scenario*, with every service reference checked."""
+    try:
+        topology = Topology.build(
+            ServiceSpec(s.name, tuple(s.depends_on), s.team, s.tier) for s in scenario.services
+        )
+    except TopologyError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    known = set(topology.services)
+    hint = ", ".join(topology.services[:12]) or "none are defined: add services:"
+    refs = [(f"slos[{i}].service", name) for i, d in enumerate(scenario.slos) for name in d.service]
+    for i, event in enumerate(scenario.events):
+        for action in (event.fault, event.recover):
+            if action is not None:
+                refs.append((f"events[{i}].{'fault' if action is event.fault else 'recover'}.service", action.service))
+    for where, name in refs:
+        if name not in known:
+            raise ScenarioError(f"{path}: {where}: unknown service {name!r} (one of: {hint})")
+    return topology
 
 
 def _fault_rules(scenario: Scenario, actor_names: list[str], path: str) -> list[FaultRule]:

@@ -19,8 +19,13 @@ __all__ = [
     "MESSAGE_TYPES",
     "ActorCrashed",
     "ActorRestarted",
+    "AlertFired",
+    "AlertResolved",
     "DrillNote",
+    "FaultCleared",
+    "FaultStarted",
     "Message",
+    "SliReported",
     "Unhandled",
     "message_adapter",
     "parse_message",
@@ -102,6 +107,99 @@ class ActorRestarted(Message):
 
     def summary(self) -> str:
         return f"{self.actor} restarted, state rebuilt from {self.replayed} traced messages"
+
+
+# --- world and monitor -------------------------------------------------------------
+
+
+class FaultStarted(Message):
+    """A fault hit a service (from the scenario): its own health is multiplied by ``health``."""
+
+    kind: Literal["FaultStarted"] = "FaultStarted"
+    family: ClassVar[str] = "scenario"
+    service: str
+    fault: str
+    health: float
+    #: What the failure looks like from the service's logs (e.g. model_provider_outage).
+    signature: str | None = None
+
+    def summary(self) -> str:
+        sig = f" ({self.signature})" if self.signature else ""
+        return f"fault {self.fault} on {self.service}: health x{self.health:g}{sig}"
+
+
+class FaultCleared(Message):
+    """A fault ended (from the scenario); temporary mitigations on the service end with it."""
+
+    kind: Literal["FaultCleared"] = "FaultCleared"
+    family: ClassVar[str] = "scenario"
+    service: str
+    fault: str
+
+    def summary(self) -> str:
+        return f"fault {self.fault} on {self.service} cleared"
+
+
+class SliReported(Message):
+    """One sample of one SLO: the SLI, the budget left and the burn of each window."""
+
+    kind: Literal["SliReported"] = "SliReported"
+    family: ClassVar[str] = "monitor"
+    slo: str
+    service: str
+    symptom: str
+    objective: float
+    #: The SLI of this sample's requests.
+    sli: float
+    #: 1 - burn over the longest window (negative: overspent).
+    budget_remaining: float
+    #: Burn rate per window, by window name (fast, slow; or 5m, 1h, ...).
+    burns: dict[str, float]
+    action: Literal["ok", "ticket", "page"]
+    severity: Literal["sev1", "sev2", "sev3"] | None
+
+    def summary(self) -> str:
+        burns = ", ".join(f"{k} {v:.1f}x" for k, v in self.burns.items())
+        return f"{self.slo}: SLI {self.sli:.1%}, budget {self.budget_remaining:.0%}, burn {burns} -> {self.action}"
+
+
+class AlertFired(Message):
+    """An SLO's policy went from ok to ticket or page, or from ticket to page."""
+
+    kind: Literal["AlertFired"] = "AlertFired"
+    family: ClassVar[str] = "monitor"
+    alert: str
+    #: service/symptom: alerts with the same fingerprint are one alert.
+    fingerprint: str
+    service: str
+    symptom: str
+    slo: str
+    action: Literal["ticket", "page"]
+    severity: Literal["sev1", "sev2", "sev3"]
+    sli: float
+    burns: dict[str, float]
+    reason: str
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    def summary(self) -> str:
+        return f"{self.alert} {self.fingerprint} {self.severity} {self.action}: {self.reason}"
+
+
+class AlertResolved(Message):
+    """A firing alert's SLO is back within its policy."""
+
+    kind: Literal["AlertResolved"] = "AlertResolved"
+    family: ClassVar[str] = "monitor"
+    alert: str
+    fingerprint: str
+    service: str
+    symptom: str
+    slo: str
+    sli: float
+    reason: str
+
+    def summary(self) -> str:
+        return f"{self.alert} {self.fingerprint} resolved: {self.reason}"
 
 
 def _union() -> Any:

@@ -63,11 +63,113 @@ class FaultSpec(Strict):
         return self
 
 
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ServiceDef(Strict):
+    """A service of the dependency graph."""
+
+    name: str
+    depends_on: Names = Field(default_factory=list, description="services this one calls")
+    team: str | None = None
+    tier: int | None = Field(None, ge=0)
+    quality: Fraction = Field(1.0, description="share of good requests when nothing is wrong")
+    impact: Fraction = Field(1.0, description="how much of its work needs its dependencies")
+    requests_per_minute: float | None = Field(None, gt=0, le=1_000_000, description="overrides traffic:")
+
+
+def _window(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a window (a request count such as 100, or a duration such as 5m)")
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError(f"a window of {value} requests is empty (use a count above 0, such as 100)")
+        return value
+    if isinstance(value, str):
+        seconds = parse_duration(value)
+        if seconds <= 0:
+            raise ValueError(f"{value!r} is an empty window (use a duration above 0, such as 5m)")
+        return f"{seconds:g}s"
+    raise ValueError(f"{value!r} is not a window (a request count such as 100, or a duration such as 5m)")
+
+
+WindowSpec = Annotated[
+    int | str,
+    BeforeValidator(_window),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string"}]}),
+]
+
+
+class TwoWindows(Strict):
+    """The two windows of the two-window policy: a request count (100) or a duration (5m)."""
+
+    fast: WindowSpec = 100
+    slow: WindowSpec = 1000
+
+
+class Thresholds(Strict):
+    """Burn-rate thresholds of the two-window policy (see actors/slo.py)."""
+
+    page_fast: float = Field(10.0, gt=0, description="fast burn that pages sev1 (with slow >= confirm)")
+    page_slow: float = Field(6.0, gt=0, description="slow burn that pages sev2 (with fast >= confirm)")
+    ticket_slow: float = Field(1.0, gt=0, description="slow burn that opens a sev3 ticket")
+    confirm: float = Field(1.0, ge=0, description="the other window's burn needed to confirm a page")
+
+
+class SloDef(Strict):
+    """A service level objective on one service, or the same one on several."""
+
+    name: str
+    service: Names = Field(description="the service, or a list: one SLO each (named service:name)")
+    objective: float = Field(gt=0.0, lt=1.0, description="e.g. 0.99")
+    symptom: str = Field("error_rate", description="what its alerts are about (error_rate, latency, ...)")
+    policy: Literal["two-window", "sre-workbook"] = "two-window"
+    windows: TwoWindows = Field(default_factory=TwoWindows)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    period: Duration = Field(30 * 86400.0, description="the SLO period (sre-workbook)")
+    sensitivity: float = Field(1.0, gt=0, description="how much of the service's trouble this SLI sees")
+
+
+class Traffic(Strict):
+    requests_per_minute: float = Field(100.0, gt=0, le=1_000_000)
+    outcomes: Literal["exact", "random"] = Field(
+        "exact", description="exact: the expected fraction of good requests; random: drawn from the seed"
+    )
+
+
+class MonitorDef(Strict):
+    sample_every: Duration = Field(60.0, description="how often every SLO is sampled")
+
+    @model_validator(mode="after")
+    def _positive(self) -> MonitorDef:
+        if self.sample_every < 1:
+            raise ValueError("sample_every must be at least 1s (e.g. 1m)")
+        return self
+
+
+class FaultEvent(Strict):
+    """A fault on a service: its own health is multiplied by ``health``."""
+
+    service: str
+    health: Fraction = Field(description="0.5: half of its requests fail")
+    name: str | None = Field(None, description="defaults to the signature, or fault-N")
+    signature: str | None = Field(None, description="what it looks like in the logs, e.g. model_provider_outage")
+
+
+class RecoverEvent(Strict):
+    """A fault ends by itself (all of the service's faults when no name is given)."""
+
+    service: str
+    fault: str | None = None
+
+
 class Event(Strict):
     """Something that happens to the world at a virtual time. Give exactly one action."""
 
     at: Duration = Field(description="virtual time from the start of the drill")
     note: str | None = Field(None, description="a line of narration in the trace")
+    fault: FaultEvent | None = None
+    recover: RecoverEvent | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> Event:
@@ -93,6 +195,10 @@ class Scenario(Strict):
     seed: int = Field(1, description="the run's seed; --seed overrides it")
     start: datetime | None = Field(None, description="wall-clock start of the drill (ISO 8601), for display")
     until: Duration = Field(86400.0, description="the run stops at this virtual time at the latest")
+    services: list[ServiceDef] = Field(default_factory=list, description="the dependency graph")
+    slos: list[SloDef] = Field(default_factory=list)
+    traffic: Traffic = Field(default_factory=Traffic)
+    monitor: MonitorDef = Field(default_factory=MonitorDef)
     events: list[Event] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list, description="fault rules of the bus")
     supervision: Supervision = Field(default_factory=Supervision)

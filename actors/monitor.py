@@ -1,0 +1,230 @@
+"""The SLO monitor: samples every SLO, reports SLIs and burns, fires and resolves alerts.
+
+Every ``sample_every`` it reads each service's health from the service model, turns the
+minute's traffic into good and total requests (exact fractions, or drawn from its seeded
+RNG), feeds each SLO's windows, asks the SLO's policy for ok / ticket / page, publishes an
+``SliReported`` per SLO, and an ``AlertFired`` / ``AlertResolved`` on state changes only:
+no re-firing while firing (but a ticket that becomes a page fires again, as a page), and
+resolved once the policy says ok again. It is busy while any alert fires, so a drill runs
+on until its alerts have cleared.
+
+The service model changes through messages: ``FaultStarted`` / ``FaultCleared`` (the
+scenario), ``ReleaseLive`` (the release manager) and ``MitigationApplied`` (responders).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from actors.base import Actor
+from actors.service_model import Fault, ServiceModel, draw_good
+from actors.slo import SLO, Action, CountWindow, Severity, TimeWindow, TwoWindowPolicy, WorkbookPolicy, _span
+from bus.messages import AlertFired, AlertResolved, FaultCleared, FaultStarted, SliReported
+from bus.trace import Envelope
+from scenarios.schema import SloDef
+
+if TYPE_CHECKING:
+    from actors.runtime import Runtime
+
+__all__ = ["Monitor", "SloState", "make_slo_states"]
+
+_RANK = {"ok": 0, "ticket": 1, "page": 2}
+
+
+@dataclass
+class SloState:
+    """One SLO on one service, its windows, and whether its alert fires."""
+
+    name: str
+    service: str
+    symptom: str
+    slo: SLO
+    policy: TwoWindowPolicy | WorkbookPolicy
+    windows: dict[str, CountWindow | TimeWindow]
+    sensitivity: float = 1.0
+    requests_per_minute: float = 100.0
+    action: Action = "ok"
+    severity: Severity = None
+    alert_id: str | None = None
+    longest: str = "slow"
+    _time_windows: list[tuple[str, TimeWindow]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._time_windows = [(k, w) for k, w in self.windows.items() if isinstance(w, TimeWindow)]
+
+    def add(self, t: float, good: float, total: float) -> None:
+        for window in self.windows.values():
+            if isinstance(window, TimeWindow):
+                window.add(t, good, total)
+            else:
+                window.add(good, total)
+
+    def burns(self) -> dict[str, float]:
+        return {name: window.burn(self.slo) for name, window in self.windows.items()}
+
+    def decide(self, burns: dict[str, float]) -> tuple[Action, Severity, str]:
+        if isinstance(self.policy, WorkbookPolicy):
+            return self.policy.decide({w.length: burns[k] for k, w in self._time_windows})
+        return self.policy.decide(burns["fast"], burns["slow"])
+
+
+def _window(spec: int | str, step: float) -> CountWindow | TimeWindow:
+    if isinstance(spec, int):
+        return CountWindow(spec)
+    return TimeWindow(float(spec.removesuffix("s")), step)
+
+
+def make_slo_states(defs: list[SloDef], step: float, rpm: dict[str, float]) -> list[SloState]:
+    """One :class:`SloState` per SLO and service, in file order."""
+    states = []
+    for d in defs:
+        for service in d.service:
+            name = d.name if len(d.service) == 1 else f"{service}:{d.name}"
+            policy: TwoWindowPolicy | WorkbookPolicy
+            windows: dict[str, CountWindow | TimeWindow]
+            if d.policy == "sre-workbook":
+                policy = WorkbookPolicy(period=d.period)
+                windows = {_span(length): TimeWindow(length, step) for length in policy.windows}
+            else:
+                t = d.thresholds
+                policy = TwoWindowPolicy(t.page_fast, t.page_slow, t.ticket_slow, t.confirm)
+                windows = {"fast": _window(d.windows.fast, step), "slow": _window(d.windows.slow, step)}
+            states.append(
+                SloState(
+                    name=name,
+                    service=service,
+                    symptom=d.symptom,
+                    slo=SLO(name, d.objective),
+                    policy=policy,
+                    windows=windows,
+                    sensitivity=d.sensitivity,
+                    requests_per_minute=rpm[service],
+                    longest=list(windows)[-1],
+                )
+            )
+    return states
+
+
+class Monitor(Actor):
+    """Samples the service model on virtual time; publishes SLIs and alerts."""
+
+    family = "monitor"
+    subscribes = (FaultStarted, FaultCleared)
+
+    def __init__(
+        self,
+        name: str,
+        runtime: Runtime,
+        model: ServiceModel,
+        slos: list[SloState],
+        sample_every: float = 60.0,
+        exact: bool = True,
+        labels: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        self.model = model
+        self.slos = slos
+        self.sample_every = sample_every
+        self.exact = exact
+        self.labels = labels or {}
+        super().__init__(name, runtime)
+
+    def setup(self) -> None:
+        self.alert_count = 0
+        health = self.model.health()
+        for state in self.slos:
+            baseline = 1.0 - state.sensitivity * (1.0 - health[state.service])
+            per_step = state.requests_per_minute * self.sample_every / 60.0
+            for window in state.windows.values():
+                if isinstance(window, TimeWindow):
+                    window.prefill(baseline, per_step)
+                else:
+                    window.prefill(baseline)
+
+    def on_start(self) -> None:
+        self.call_later(self.sample_every, self._sample)
+
+    def busy(self) -> str | None:
+        firing = [s.alert_id for s in self.slos if s.action != "ok"]
+        return f"alerts firing: {', '.join(firing)}" if firing else None  # type: ignore[arg-type]
+
+    # --- the service model -----------------------------------------------------------
+
+    def on_fault_started(self, msg: FaultStarted, env: Envelope) -> None:
+        self.model.start_fault(msg.service, Fault(msg.fault, msg.health, msg.signature))
+
+    def on_fault_cleared(self, msg: FaultCleared, env: Envelope) -> None:
+        self.model.clear_fault(msg.service, msg.fault)
+
+    # --- sampling --------------------------------------------------------------------
+
+    def _sample(self) -> None:
+        now = self.now
+        self.call_later(self.sample_every, self._sample)
+        health = self.model.health()
+        rng = None if self.exact else self.rng
+        for state in self.slos:
+            total = state.requests_per_minute * self.sample_every / 60.0
+            level = 1.0 - state.sensitivity * (1.0 - health[state.service])
+            good = draw_good(rng, total, level)
+            state.add(now, good, total)
+            burns = state.burns()
+            action, severity, reason = state.decide(burns)
+            sli = good / total if total else 1.0
+            self.send(
+                SliReported(
+                    slo=state.name,
+                    service=state.service,
+                    symptom=state.symptom,
+                    objective=state.slo.objective,
+                    sli=round(sli, 6),
+                    budget_remaining=round(1.0 - burns[state.longest], 6),
+                    burns={k: round(v, 4) for k, v in burns.items()},
+                    action=action,
+                    severity=severity,
+                ),
+            )
+            self._transition(state, action, severity, reason, sli, burns)
+
+    def _transition(
+        self, state: SloState, action: Action, severity: Severity, reason: str, sli: float, burns: dict[str, float]
+    ) -> None:
+        fingerprint = f"{state.service}/{state.symptom}"
+        if action != "ok" and _RANK[action] > _RANK[state.action]:
+            if state.alert_id is None:
+                self.alert_count += 1
+                state.alert_id = f"A-{self.alert_count:03d}"
+            state.action, state.severity = action, severity
+            labels = dict(self.labels.get(state.service, {}))
+            signatures = self.model.signatures(state.service)
+            if signatures:
+                labels["error"] = ",".join(signatures)
+            self.send(
+                AlertFired(
+                    alert=state.alert_id,
+                    fingerprint=fingerprint,
+                    service=state.service,
+                    symptom=state.symptom,
+                    slo=state.name,
+                    action=action,
+                    severity=severity,  # type: ignore[arg-type]
+                    sli=round(sli, 6),
+                    burns={k: round(v, 4) for k, v in burns.items()},
+                    reason=reason,
+                    labels=labels,
+                ),
+            )
+        elif action == "ok" and state.action != "ok":
+            assert state.alert_id is not None
+            self.send(
+                AlertResolved(
+                    alert=state.alert_id,
+                    fingerprint=fingerprint,
+                    service=state.service,
+                    symptom=state.symptom,
+                    slo=state.name,
+                    sli=round(sli, 6),
+                    reason=reason,
+                ),
+            )
+            state.action, state.severity, state.alert_id = "ok", None, None

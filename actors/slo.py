@@ -1,0 +1,324 @@
+"""SLO arithmetic: SLIs, error budgets, burn rates, multi-window alert policies, windows.
+
+Pure functions and small classes with no actor or bus imports. The API reads like the
+course lab's, so its examples read the same here::
+
+    >>> slo = SLO("answer-success", 0.99)
+    >>> round(burn_rate(slo, [True] * 997 + [False] * 3), 2)
+    0.3
+    >>> alert(slo, [True] * 50 + [False] * 50, [True] * 920 + [False] * 80)
+    ('page', 'sev1', 'fast burn 50.0x (error budget gone in hours)')
+
+A *window* is a sequence of outcomes (True = good) or a ``(good, total)`` count.
+
+Two policies decide ``('ok' | 'ticket' | 'page', severity, reason)``:
+
+- ``two-window`` (the lab's; :class:`TwoWindowPolicy`): a fast window (the last 100
+  requests) catches fires, a slow one (the last 1000) confirms they are sustained.
+  Page sev1 when fast >= ``page_fast`` (10x) and slow >= ``confirm`` (1x); page sev2 when
+  slow >= ``page_slow`` (6x) and fast >= ``confirm``; ticket sev3 when slow >=
+  ``ticket_slow`` (1x); otherwise ok.
+- ``sre-workbook`` (:class:`WorkbookPolicy`): the Google SRE Workbook's multiwindow,
+  multi-burn-rate table for a 30-day period: page when both 1h and 5m burn >= 14.4x (2% of
+  the budget), page when both 6h and 30m >= 6x (5%), ticket when both 3d and 6h >= 1x
+  (10%). Thresholds derive from budget fraction x period / long window, so other periods
+  work too.
+
+Windows (:class:`CountWindow`, :class:`TimeWindow`) keep bucketed counts, O(1) per sample,
+never a list of requests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+__all__ = [
+    "SLO",
+    "Action",
+    "CountWindow",
+    "Severity",
+    "Tier",
+    "TimeWindow",
+    "TwoWindowPolicy",
+    "WorkbookPolicy",
+    "alert",
+    "budget_remaining",
+    "burn_rate",
+    "counts",
+    "describe_budget",
+    "sli",
+]
+
+Action = Literal["ok", "ticket", "page"]
+Severity = Literal["sev1", "sev2", "sev3"] | None
+Window = Sequence[bool] | tuple[float, float]
+
+# Burn rates are ratios of floats (0.0144 / 0.001 is 14.399999999999999): a threshold
+# counts as reached within this relative tolerance.
+_TOLERANCE = 1e-9
+
+
+def reached(value: float, threshold: float) -> bool:
+    return value >= threshold * (1 - _TOLERANCE)
+
+
+@dataclass(frozen=True)
+class SLO:
+    """A promise: ``objective`` of requests are good. The error budget is the rest."""
+
+    name: str
+    objective: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.objective < 1.0:
+            raise ValueError(f"objective {self.objective!r} must lie strictly between 0 and 1 (e.g. 0.99)")
+
+    @cached_property
+    def error_budget(self) -> float:
+        return round(1.0 - self.objective, 12)
+
+
+def counts(window: Window) -> tuple[float, float]:
+    """``(good, total)`` of a window given as outcomes or as a count."""
+    if isinstance(window, tuple) and len(window) == 2 and not isinstance(window[0], bool):
+        good, total = window
+        if total < 0 or good < 0 or good > total:
+            raise ValueError(f"a (good, total) count needs 0 <= good <= total, got {window!r}")
+        return float(good), float(total)
+    outcomes = list(window)
+    return float(sum(1 for o in outcomes if o)), float(len(outcomes))
+
+
+def sli(window: Window) -> float:
+    """The fraction of good outcomes (1.0 for an empty window: no request failed)."""
+    good, total = counts(window)
+    return good / total if total else 1.0
+
+
+def burn_rate(slo: SLO, window: Window) -> float:
+    """Bad fraction / error budget: 1.0 spends the budget exactly over the SLO period."""
+    good, total = counts(window)
+    if not total:
+        return 0.0
+    return ((total - good) / total) / slo.error_budget
+
+
+def budget_remaining(slo: SLO, window: Window) -> float:
+    """1 - burn: the share of the error budget left. Negative means overspent."""
+    return 1.0 - burn_rate(slo, window)
+
+
+def describe_budget(remaining: float) -> str:
+    """``70% remaining``, or ``overspent by 150%`` when negative."""
+    if remaining < 0:
+        return f"overspent by {-remaining:.0%}"
+    return f"{remaining:.0%} remaining"
+
+
+def _hours_or_days(burn: float, period_days: float = 30.0) -> str:
+    days = period_days / burn if burn > 0 else math.inf
+    return "hours" if days < 1.0 else "days"
+
+
+@dataclass(frozen=True)
+class TwoWindowPolicy:
+    """The lab's two-window policy; every threshold is a burn rate."""
+
+    page_fast: float = 10.0
+    page_slow: float = 6.0
+    ticket_slow: float = 1.0
+    confirm: float = 1.0
+
+    def decide(self, fast: float, slow: float) -> tuple[Action, Severity, str]:
+        if reached(fast, self.page_fast) and reached(slow, self.confirm):
+            return "page", "sev1", f"fast burn {fast:.1f}x (error budget gone in {_hours_or_days(fast)})"
+        if reached(slow, self.page_slow) and reached(fast, self.confirm):
+            return (
+                "page",
+                "sev2",
+                f"slow burn {slow:.1f}x sustained, fast {fast:.1f}x (error budget gone in {_hours_or_days(slow)})",
+            )
+        if reached(slow, self.ticket_slow):
+            return "ticket", "sev3", f"slow burn {slow:.1f}x with the fast window cool at {fast:.1f}x (open a ticket)"
+        return "ok", None, f"within budget: fast {fast:.1f}x, slow {slow:.1f}x"
+
+
+def alert(
+    slo: SLO, fast: Window, slow: Window, policy: TwoWindowPolicy | None = None
+) -> tuple[Action, Severity, str]:
+    """The two-window alert: ``(action, severity, reason)`` for a fast and a slow window."""
+    return (policy or TwoWindowPolicy()).decide(burn_rate(slo, fast), burn_rate(slo, slow))
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One row of the SRE Workbook table: both windows must burn at ``threshold`` or more."""
+
+    long: float  # seconds
+    short: float  # seconds
+    budget_fraction: float
+    action: Action
+    severity: Severity
+
+    def threshold(self, period: float) -> float:
+        """Burn rate that spends ``budget_fraction`` of the budget within the long window."""
+        return self.budget_fraction * period / self.long
+
+
+HOUR, DAY = 3600.0, 86400.0
+WORKBOOK_TIERS = (
+    Tier(long=1 * HOUR, short=5 * 60.0, budget_fraction=0.02, action="page", severity="sev1"),
+    Tier(long=6 * HOUR, short=30 * 60.0, budget_fraction=0.05, action="page", severity="sev2"),
+    Tier(long=3 * DAY, short=6 * HOUR, budget_fraction=0.10, action="ticket", severity="sev3"),
+)
+
+
+@dataclass(frozen=True)
+class WorkbookPolicy:
+    """The Google SRE Workbook's multiwindow, multi-burn-rate alerts."""
+
+    period: float = 30 * DAY
+    tiers: tuple[Tier, ...] = WORKBOOK_TIERS
+
+    @cached_property
+    def _rows(self) -> list[tuple[Tier, float, float]]:
+        """Each tier with its threshold, lowered by the tolerance once."""
+        return [(t, t.threshold(self.period), t.threshold(self.period) * (1 - _TOLERANCE)) for t in self.tiers]
+
+    @property
+    def windows(self) -> list[float]:
+        """Every window length the tiers need, shortest first."""
+        return sorted({t.long for t in self.tiers} | {t.short for t in self.tiers})
+
+    def decide(self, burns: dict[float, float]) -> tuple[Action, Severity, str]:
+        """*burns* maps a window length in seconds to its burn rate."""
+        for tier, threshold, floor in self._rows:
+            long, short = burns[tier.long], burns[tier.short]
+            if long >= floor and short >= floor:
+                return (
+                    tier.action,
+                    tier.severity,
+                    f"burn {long:.1f}x over {_span(tier.long)} and {short:.1f}x over {_span(tier.short)} "
+                    f">= {threshold:.1f}x ({tier.budget_fraction:.0%} of the budget in {_span(tier.long)})",
+                )
+        worst = max(burns.values(), default=0.0)
+        return "ok", None, f"within budget: worst window burns {worst:.1f}x"
+
+
+def _span(seconds: float) -> str:
+    if seconds >= DAY and seconds % DAY == 0:
+        return f"{seconds / DAY:g}d"
+    if seconds >= HOUR and seconds % HOUR == 0:
+        return f"{seconds / HOUR:g}h"
+    return f"{seconds / 60:g}m"
+
+
+# --- rolling windows ---------------------------------------------------------------
+
+
+@dataclass
+class CountWindow:
+    """The last ``size`` requests, kept as (good, total) chunks: O(1) amortized per sample."""
+
+    size: int
+    good: float = 0.0
+    total: float = 0.0
+    _chunks: deque[list[float]] = field(default_factory=deque)
+
+    def add(self, good: float, total: float) -> None:
+        if total <= 0:
+            return
+        if total >= self.size:  # the new chunk alone fills the window
+            self._chunks.clear()
+            self.good, self.total = good * self.size / total, float(self.size)
+            self._chunks.append([self.good, self.total])
+            return
+        self._chunks.append([good, total])
+        self.good += good
+        self.total += total
+        excess = self.total - self.size
+        while excess > 0:
+            oldest = self._chunks[0]
+            if oldest[1] <= excess:
+                self._chunks.popleft()
+                self.good -= oldest[0]
+                self.total -= oldest[1]
+                excess -= oldest[1]
+            else:  # trim the oldest chunk in proportion
+                drop_good = oldest[0] * excess / oldest[1]
+                oldest[0] -= drop_good
+                oldest[1] -= excess
+                self.good -= drop_good
+                self.total -= excess
+                excess = 0
+
+    def burn(self, slo: SLO) -> float:
+        return burn_rate(slo, (max(0.0, min(self.good, self.total)), self.total))
+
+    def prefill(self, fraction: float) -> None:
+        """Start full of history at *fraction* good (monitors have a past)."""
+        self.add(self.size * fraction, float(self.size))
+
+
+@dataclass
+class TimeWindow:
+    """The samples of the last ``length`` seconds, in buckets of ``step``: a ring of sums."""
+
+    length: float
+    step: float
+    good: float = 0.0
+    total: float = 0.0
+    _ring: list[list[float]] = field(default_factory=list)
+    _head: int | None = None
+
+    def __post_init__(self) -> None:
+        self._slots = max(1, math.ceil(self.length / self.step - 1e-9))
+        self._ring = [[0.0, 0.0] for _ in range(self._slots)]
+
+    def add(self, t: float, good: float, total: float) -> None:
+        index = math.floor(t / self.step + 1e-9)
+        head = self._head
+        if head is not None and index == head + 1:  # the usual case: the next bucket
+            slot = self._ring[index % self._slots]
+            self.good += good - slot[0]
+            self.total += total - slot[1]
+            slot[0], slot[1] = good, total
+            self._head = index
+            return
+        if self._head is None:
+            self._head = index
+        elif index > self._head:
+            # Clear the buckets that fell out of the window (at most one full turn).
+            for skipped in range(self._head + 1, min(index, self._head + self._slots) + 1):
+                slot = self._ring[skipped % self._slots]
+                self.good -= slot[0]
+                self.total -= slot[1]
+                slot[0] = slot[1] = 0.0
+            self._head = index
+        elif index < self._head - self._slots + 1:
+            return  # older than the window
+        slot = self._ring[index % self._slots]
+        slot[0] += good
+        slot[1] += total
+        self.good += good
+        self.total += total
+
+    def burn(self, slo: SLO) -> float:
+        total = self.total
+        if total <= 0:
+            return 0.0
+        bad = min(total, max(0.0, total - self.good))
+        return bad / total / slo.error_budget
+
+    def prefill(self, fraction: float, per_step: float, now: float = 0.0) -> None:
+        """Start full of history at *fraction* good, *per_step* requests a bucket, up to *now*."""
+        self._head = math.floor(now / self.step + 1e-9)
+        for slot in self._ring:
+            slot[0], slot[1] = per_step * fraction, per_step
+        self.good = per_step * fraction * self._slots
+        self.total = per_step * self._slots

@@ -1,0 +1,178 @@
+"""The service dependency graph: a networkx DiGraph with an edge ``a -> b`` when service
+``a`` depends on service ``b`` (a calls b).
+
+Cycles happen in production, so they are allowed: a strongly connected component is
+treated as one unit for root cause. The condensation (components and their order) is
+computed once while the graph is static, so each question is one pass, O(V + E):
+
+- :meth:`Topology.root_causes`: given the alerting services, the roots are the alerting
+  components none of whose dependencies (direct or not) alert; every alerting service maps
+  to the roots it sits above (its own component's, if it is a root itself).
+- :meth:`Topology.blast_radius`: every service that depends, directly or not, on a given one.
+- :meth:`Topology.health`: each service's health from its own and its dependencies'.
+
+Never ``nx.ancestors()`` per alert: on a 10k-node graph that was 90x to 4000x slower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+
+__all__ = ["ServiceSpec", "Topology", "TopologyError"]
+
+
+class TopologyError(ValueError):
+    """A service graph that cannot be built; the message names the field and the fix."""
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    depends_on: tuple[str, ...] = ()
+    team: str | None = None
+    tier: int | None = None
+
+
+_EMPTY: frozenset[int] = frozenset()
+
+
+@dataclass
+class Topology:
+    """A static dependency graph and its cached condensation."""
+
+    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
+
+    @classmethod
+    def build(cls, services: Iterable[ServiceSpec], where: str = "services") -> Topology:
+        """Validate *services* and build the graph; errors name ``where[i].field``."""
+        specs = list(services)
+        graph = nx.DiGraph()
+        index: dict[str, int] = {}
+        for i, spec in enumerate(specs):
+            if spec.name in index:
+                raise TopologyError(
+                    f"{where}[{i}].name: {spec.name!r} is already defined at {where}[{index[spec.name]}] "
+                    "(service names must be unique)"
+                )
+            index[spec.name] = i
+            graph.add_node(spec.name, team=spec.team, tier=spec.tier)
+        for i, spec in enumerate(specs):
+            for dep in spec.depends_on:
+                if dep == spec.name:
+                    raise TopologyError(f"{where}[{i}].depends_on: {spec.name!r} depends on itself (remove it)")
+                if dep not in index:
+                    raise TopologyError(
+                        f"{where}[{i}].depends_on: unknown service {dep!r} (define it under {where}, "
+                        f"or use one of: {', '.join(sorted(index)[:12])})"
+                    )
+                graph.add_edge(spec.name, dep)
+        return cls(graph)
+
+    # --- the cached condensation ------------------------------------------------------
+
+    @cached_property
+    def _condensation(self) -> tuple[dict[str, int], list[list[str]], list[int], list[list[int]]]:
+        """(component of each service, members of each component, components with every
+        dependency before its dependents, the dependency components of each component)."""
+        cond = nx.condensation(self.graph)
+        mapping: dict[str, int] = cond.graph["mapping"]
+        members = [sorted(cond.nodes[c]["members"]) for c in range(cond.number_of_nodes())]
+        order = list(reversed(list(nx.lexicographical_topological_sort(cond))))
+        deps = [sorted(cond.successors(c)) for c in range(cond.number_of_nodes())]
+        return mapping, members, order, deps
+
+    @cached_property
+    def _dependents(self) -> list[list[int]]:
+        _, members, _, deps = self._condensation
+        up: list[list[int]] = [[] for _ in members]
+        for c, ds in enumerate(deps):
+            for d in ds:
+                up[d].append(c)
+        return up
+
+    @property
+    def services(self) -> list[str]:
+        return list(self.graph.nodes)
+
+    def component(self, service: str) -> list[str]:
+        """The services in *service*'s strongly connected component (itself, if no cycle)."""
+        mapping, members, _, _ = self._condensation
+        return members[mapping[service]]
+
+    # --- questions ------------------------------------------------------------------
+
+    def root_causes(self, alerting: Iterable[str]) -> dict[str, list[str]]:
+        """Map each alerting service to the root-cause services it sits above.
+
+        A root is a service in an alerting component none of whose dependencies, direct or
+        not, is alerting. A root maps to the alerting services of its own component.
+        """
+        mapping, members, order, deps = self._condensation
+        alerting_set = set(alerting)
+        hot = {mapping[s] for s in alerting_set}
+        # reach[c]: the root components at or below c. One pass, dependencies first.
+        reach: list[frozenset[int]] = [_EMPTY] * len(members)
+        for c in order:
+            below = _EMPTY
+            for d in deps[c]:
+                r = reach[d]
+                if r:
+                    below = r if not below or r is below else below | r
+            if c in hot and not below:
+                reach[c] = frozenset((c,))
+            else:
+                reach[c] = below
+        result: dict[str, list[str]] = {}
+        for service in sorted(alerting_set):
+            roots = reach[mapping[service]]
+            result[service] = sorted(s for r in roots for s in members[r] if s in alerting_set)
+        return result
+
+    def blast_radius(self, service: str) -> list[str]:
+        """Every service that depends on *service*, directly or not (itself excluded)."""
+        mapping, members, _, _ = self._condensation
+        up = self._dependents
+        start = mapping[service]
+        seen = {start}
+        stack = [start]
+        while stack:
+            c = stack.pop()
+            for u in up[c]:
+                if u not in seen:
+                    seen.add(u)
+                    stack.append(u)
+        return sorted(s for c in seen for s in members[c] if s != service)
+
+    def health(
+        self,
+        own: Mapping[str, float],
+        impact: Mapping[str, float] | None = None,
+        floor: Mapping[str, float] | None = None,
+    ) -> dict[str, float]:
+        """Each service's health: its own, times one factor per dependency outside its cycle.
+
+        A dependency at health h costs its dependent a factor ``1 - impact * (1 - h)``;
+        ``impact`` (default 1) is how much of the dependent's work needs that dependency.
+        A ``floor`` (a mitigation in place) lifts a service to at least that health, and its
+        dependents see the lifted value. Edges inside a cycle are not followed (a cycle
+        cannot make itself worse forever).
+        """
+        mapping, members, order, _ = self._condensation
+        impact = impact or {}
+        floor = floor or {}
+        result: dict[str, float] = {}
+        graph = self.graph
+        for c in order:
+            for service in members[c]:
+                value = own.get(service, 1.0)
+                k = impact.get(service, 1.0)
+                for dep in graph.successors(service):
+                    if mapping[dep] != c:
+                        value *= 1.0 - k * (1.0 - result[dep])
+                lifted = floor.get(service)
+                result[service] = value if lifted is None else max(value, lifted)
+        return result
