@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actors.base import Actor
-from bus.messages import DrillNote, FaultCleared, FaultStarted
+from bus.messages import DrillNote, FaultCleared, FaultStarted, TicketFiled
 from scenarios.schema import Event
 
 __all__ = ["Drill"]
@@ -21,6 +21,7 @@ class Drill(Actor):
     def setup(self) -> None:
         self.remaining = len(self.events)
         self.faults_started = 0
+        self.tickets = 0
         self.active: dict[str, list[str]] = {}
 
     def on_start(self) -> None:
@@ -48,3 +49,15 @@ class Drill(Actor):
                 if name in active:
                     active.remove(name)
                 self.send(FaultCleared(service=r.service, fault=name))
+        elif event.ticket is not None:
+            t = event.ticket
+            self.tickets += 1
+            self.send(
+                TicketFiled(
+                    ticket=t.id or f"T-{self.tickets}",
+                    reporter=t.reporter,
+                    text=t.text,
+                    service=t.service,
+                    users_affected=t.users_affected,
+                )
+            )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from actors.correlator import Correlator
 from actors.drill import Drill
 from actors.monitor import Monitor, make_slo_states
 from actors.runtime import Runtime
@@ -50,7 +51,7 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     bus = Bus(faults=faults)
     runtime = Runtime(seed, bus, until=until, restart=scenario.supervision.restart)
 
-    topology = load_topology(scenario, path)
+    topology = load_topology(scenario, path).warm()
     model = ServiceModel(
         topology,
         quality={s.name: s.quality for s in scenario.services},
@@ -74,6 +75,7 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
             labels=labels,
         )
     )
+    runtime.add(Correlator("correlator", runtime, topology, group_wait=scenario.correlator.group_wait))
 
     names = [a.name for a in runtime.actors]
     faults.rules.extend(_fault_rules(scenario, names, path))
@@ -93,9 +95,9 @@ def load_topology(scenario: Scenario, path: str) -> Topology:
     hint = ", ".join(topology.services[:12]) or "none are defined: add services:"
     refs = [(f"slos[{i}].service", name) for i, d in enumerate(scenario.slos) for name in d.service]
     for i, event in enumerate(scenario.events):
-        for action in (event.fault, event.recover):
-            if action is not None:
-                refs.append((f"events[{i}].{'fault' if action is event.fault else 'recover'}.service", action.service))
+        for label, action in (("fault", event.fault), ("recover", event.recover), ("ticket", event.ticket)):
+            if action is not None and action.service is not None:
+                refs.append((f"events[{i}].{label}.service", action.service))
     for where, name in refs:
         if name not in known:
             raise ScenarioError(f"{path}: {where}: unknown service {name!r} (one of: {hint})")

@@ -120,11 +120,6 @@ def describe_budget(remaining: float) -> str:
     return f"{remaining:.0%} remaining"
 
 
-def _hours_or_days(burn: float, period_days: float = 30.0) -> str:
-    days = period_days / burn if burn > 0 else math.inf
-    return "hours" if days < 1.0 else "days"
-
-
 @dataclass(frozen=True)
 class TwoWindowPolicy:
     """The lab's two-window policy; every threshold is a burn rate."""
@@ -136,12 +131,13 @@ class TwoWindowPolicy:
 
     def decide(self, fast: float, slow: float) -> tuple[Action, Severity, str]:
         if reached(fast, self.page_fast) and reached(slow, self.confirm):
-            return "page", "sev1", f"fast burn {fast:.1f}x (error budget gone in {_hours_or_days(fast)})"
+            # A fast burn is the fire: at this pace the budget is gone in hours, not days.
+            return "page", "sev1", f"fast burn {fast:.1f}x (error budget gone in hours)"
         if reached(slow, self.page_slow) and reached(fast, self.confirm):
             return (
                 "page",
                 "sev2",
-                f"slow burn {slow:.1f}x sustained, fast {fast:.1f}x (error budget gone in {_hours_or_days(slow)})",
+                f"slow burn {slow:.1f}x sustained, fast {fast:.1f}x (error budget gone in days)",
             )
         if reached(slow, self.ticket_slow):
             return "ticket", "sev3", f"slow burn {slow:.1f}x with the fast window cool at {fast:.1f}x (open a ticket)"

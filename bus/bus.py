@@ -5,7 +5,7 @@ recipients, causal parent, incident), records it in the trace, passes each copy 
 the fault layer and puts it in the recipients' mailboxes. Delivery order is publish order.
 
 Recipients are the ``to`` names when given, otherwise every subscriber of the message's
-type (optionally only for one incident). Accounting holds at the end of every run:
+type (optionally only for one incident) except the sender. Accounting holds at the end of every run:
 every copy addressed = delivered + dropped + pending (in a mailbox or delayed in flight).
 """
 
@@ -112,6 +112,7 @@ class Bus:
         self.mailboxes: dict[str, Mailbox] = {}
         self._subs: dict[type[Message], list[tuple[str, str | None]]] = {}
         self._route_cache: dict[type[Message], list[tuple[str, str | None]]] = {}
+        self._plain_cache: dict[tuple[type[Message], str], tuple[str, ...]] = {}
         self._seq = 0
         self._in_flight = 0
         self.closed = False
@@ -136,6 +137,7 @@ class Bus:
         for kind in types:
             self._subs.setdefault(kind, []).append((name, incident))
         self._route_cache.clear()
+        self._plain_cache.clear()
 
     def _routes(self, kind: type[Message]) -> list[tuple[str, str | None]]:
         routes = self._route_cache.get(kind)
@@ -162,7 +164,15 @@ class Bus:
         if self.closed:
             return None
         if to is None:
-            recipients = tuple(name for name, inc in self._routes(type(msg)) if inc is None or inc == incident)
+            # Subscribers, never the sender itself: an actor knows what it just said.
+            key = (type(msg), sender)
+            recipients = self._plain_cache.get(key)  # type: ignore[assignment]
+            if recipients is None:
+                routes = self._routes(type(msg))
+                if all(inc is None for _, inc in routes):
+                    recipients = self._plain_cache[key] = tuple(n for n, _ in routes if n != sender)
+                else:
+                    recipients = tuple(n for n, inc in routes if n != sender and (inc is None or inc == incident))
         else:
             recipients = (to,) if isinstance(to, str) else tuple(to)
             for name in recipients:

@@ -19,16 +19,24 @@ __all__ = [
     "MESSAGE_TYPES",
     "ActorCrashed",
     "ActorRestarted",
+    "AlertCorrelated",
     "AlertFired",
     "AlertResolved",
     "DrillNote",
     "FaultCleared",
     "FaultStarted",
+    "IncidentOpened",
+    "IncidentResolved",
+    "IncidentUpdated",
     "Message",
     "SliReported",
+    "TicketFiled",
+    "TicketTriaged",
     "Unhandled",
     "message_adapter",
+    "Placement",
     "parse_message",
+    "placement_reason",
 ]
 
 MESSAGE_TYPES: dict[str, type[Message]] = {}
@@ -200,6 +208,153 @@ class AlertResolved(Message):
 
     def summary(self) -> str:
         return f"{self.alert} {self.fingerprint} resolved: {self.reason}"
+
+
+# --- correlator ----------------------------------------------------------------------
+
+SeverityName = Literal["sev1", "sev2", "sev3", "sev4"]
+
+
+class TicketFiled(Message):
+    """A user reported a problem (from the scenario)."""
+
+    kind: Literal["TicketFiled"] = "TicketFiled"
+    family: ClassVar[str] = "scenario"
+    ticket: str
+    reporter: str
+    text: str
+    #: The service the reporter names, if any.
+    service: str | None = None
+    users_affected: int = 1
+
+    def summary(self) -> str:
+        where = f" ({self.service})" if self.service else ""
+        return f"{self.ticket} from {self.reporter}{where}: {self.text!r}"
+
+
+class TicketTriaged(Message):
+    """The correlator's triage of a ticket: severity, route, and the incident it joins."""
+
+    kind: Literal["TicketTriaged"] = "TicketTriaged"
+    family: ClassVar[str] = "correlator"
+    ticket: str
+    severity: SeverityName
+    #: The escalation level it routes to (None: the ticket queue, no page).
+    route: str | None
+    #: The incident it was linked to, or the ticket-only incident it opened.
+    incident: str
+    linked: bool
+    rule: str
+
+    def summary(self) -> str:
+        how = "linked to" if self.linked else "opened"
+        route = f"routed to {self.route}" if self.route else "ticket queue"
+        return f"{self.ticket} {self.severity}, {route}, {how} {self.incident} ({self.rule})"
+
+
+Role = Literal["root", "inhibited", "grouped", "duplicate", "expired"]
+
+
+#: (alert id, fingerprint, role): one member of an incident and why it is there. Roles:
+#: ``root`` the cause's own alert; ``grouped`` another symptom of the root service;
+#: ``inhibited`` a symptom above the root, muted because its cause is alerting.
+Placement = tuple[str, str, Role]
+
+
+def placement_reason(role: str, cause: str | None) -> str:
+    """The sentence the trace gives for a role."""
+    return {
+        "root": f"root cause: {cause}",
+        "grouped": f"another symptom of the root {cause}",
+        "inhibited": f"inhibited: its dependency {cause} is the cause",
+        "duplicate": "duplicate of a firing alert",
+        "expired": "resolved within group_wait, before it was grouped",
+    }[role]
+
+
+class AlertCorrelated(Message):
+    """An alert that joined no incident: a duplicate of a firing one, or one that resolved
+    before it was grouped. (Alerts that join incidents are listed in the incident's
+    ``IncidentOpened`` / ``IncidentUpdated`` placements.)"""
+
+    kind: Literal["AlertCorrelated"] = "AlertCorrelated"
+    family: ClassVar[str] = "correlator"
+    alert: str
+    fingerprint: str
+    incident: str | None
+    role: Role
+    cause: str | None
+    reason: str
+
+    def summary(self) -> str:
+        return f"{self.alert} {self.fingerprint} -> {self.incident or '-'}: {self.reason}"
+
+
+class IncidentOpened(Message):
+    """A new incident about one root cause (or one user ticket); the pager takes it."""
+
+    kind: Literal["IncidentOpened"] = "IncidentOpened"
+    family: ClassVar[str] = "correlator"
+    incident: str
+    title: str
+    root_service: str
+    symptom: str
+    severity: SeverityName
+    #: page: someone must act now; ticket: the queue.
+    action: Literal["page", "ticket"]
+    #: The level triage routed it to (None: the ladder's first).
+    route: str | None = None
+    source: Literal["alerts", "ticket"] = "alerts"
+    alerts: list[str] = Field(default_factory=list)
+    affected: list[str] = Field(default_factory=list)
+    #: What the root's logs say (fault signatures), for runbook triage.
+    signature: str | None = None
+    burns: dict[str, float] = Field(default_factory=dict)
+    sli: float | None = None
+    reason: str = ""
+    #: Each member alert, and why it is here.
+    placements: list[Placement] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.incident} {self.severity} {self.action}: {self.title}; {_roles(self.placements)}"
+
+
+class IncidentUpdated(Message):
+    """An open incident grew (alerts joined, a ticket linked) or its severity changed."""
+
+    kind: Literal["IncidentUpdated"] = "IncidentUpdated"
+    family: ClassVar[str] = "correlator"
+    incident: str
+    severity: SeverityName
+    alert_count: int
+    affected_count: int
+    tickets: list[str] = Field(default_factory=list)
+    reason: str
+    #: The alerts that joined with this update, and why.
+    placements: list[Placement] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.incident} {self.severity}: {self.alert_count} alerts, {self.affected_count} services ({self.reason})"
+
+
+class IncidentResolved(Message):
+    """An incident is over: its responder resolved it, or all its alerts resolved."""
+
+    kind: Literal["IncidentResolved"] = "IncidentResolved"
+    family: ClassVar[str] = "correlator"
+    incident: str
+    by: str
+    reason: str
+
+    def summary(self) -> str:
+        return f"{self.incident} resolved by {self.by}: {self.reason}"
+
+
+def _roles(placements: list[Placement]) -> str:
+    counts: dict[str, int] = {}
+    for _, _, role in placements:
+        counts[role] = counts.get(role, 0) + 1
+    return ", ".join(f"{n} {role}" for role, n in counts.items()) or "no alerts"
 
 
 def _union() -> Any:

@@ -163,6 +163,20 @@ class RecoverEvent(Strict):
     fault: str | None = None
 
 
+class TicketEvent(Strict):
+    """A user ticket: triaged by its words and reach, linked to the incident it belongs to."""
+
+    id: str | None = Field(None, description="defaults to T-N")
+    reporter: str
+    text: str
+    service: str | None = Field(None, description="the service the reporter names, if any")
+    users_affected: int = Field(1, ge=0)
+
+
+class CorrelatorDef(Strict):
+    group_wait: Duration = Field(30.0, description="how long new alerts are held before grouping")
+
+
 class Event(Strict):
     """Something that happens to the world at a virtual time. Give exactly one action."""
 
@@ -170,6 +184,7 @@ class Event(Strict):
     note: str | None = Field(None, description="a line of narration in the trace")
     fault: FaultEvent | None = None
     recover: RecoverEvent | None = None
+    ticket: TicketEvent | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> Event:
@@ -199,6 +214,7 @@ class Scenario(Strict):
     slos: list[SloDef] = Field(default_factory=list)
     traffic: Traffic = Field(default_factory=Traffic)
     monitor: MonitorDef = Field(default_factory=MonitorDef)
+    correlator: CorrelatorDef = Field(default_factory=CorrelatorDef)
     events: list[Event] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list, description="fault rules of the bus")
     supervision: Supervision = Field(default_factory=Supervision)

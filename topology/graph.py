@@ -37,9 +37,6 @@ class ServiceSpec:
     tier: int | None = None
 
 
-_EMPTY: frozenset[int] = frozenset()
-
-
 @dataclass
 class Topology:
     """A static dependency graph and its cached condensation."""
@@ -105,31 +102,74 @@ class Topology:
 
     # --- questions ------------------------------------------------------------------
 
+    def root_bits(self, alerting: Iterable[str]) -> dict[str, int]:
+        """Each alerting service's root components as a bitset (bit i: component i in
+        :meth:`component_order`), in one pass over the condensation, dependencies first.
+
+        Bitsets make the pass O(V + E) word operations even when every service alerts and
+        the sets of roots are large; :meth:`roots_in` decodes them.
+        """
+        mapping, members, order, deps = self._condensation
+        bit = self._bit
+        alerting_set = set(alerting)
+        hot = {mapping[s] for s in alerting_set}
+        reach = [0] * len(members)
+        for c in order:
+            below = 0
+            for d in deps[c]:
+                below |= reach[d]
+            reach[c] = (1 << bit[c]) if (c in hot and not below) else below
+        return {service: reach[mapping[service]] for service in alerting_set}
+
+    def roots_in(self, bits: int) -> list[list[str]]:
+        """The components whose bits are set, lowest bit first (members sorted by name)."""
+        _, members, _, _ = self._condensation
+        by_bit = self._by_bit
+        out = []
+        while bits:
+            low = bits & -bits
+            out.append(members[by_bit[low.bit_length() - 1]])
+            bits ^= low
+        return out
+
+    def first_root(self, bits: int) -> str:
+        """The first service of the lowest root component in *bits* (which must not be 0)."""
+        _, members, _, _ = self._condensation
+        return members[self._by_bit[(bits & -bits).bit_length() - 1]][0]
+
+    def root_bit(self, service: str) -> int:
+        """The bit of *service*'s component."""
+        mapping = self._condensation[0]
+        return 1 << self._bit[mapping[service]]
+
+    @cached_property
+    def _by_bit(self) -> list[int]:
+        """Component of each bit: components ordered by their first member's name."""
+        _, members, _, _ = self._condensation
+        return sorted(range(len(members)), key=lambda c: members[c][0])
+
+    @cached_property
+    def _bit(self) -> list[int]:
+        bit = [0] * len(self._by_bit)
+        for i, c in enumerate(self._by_bit):
+            bit[c] = i
+        return bit
+
+    def warm(self) -> Topology:
+        """Compute the cached condensation now (it is static), not at the first question."""
+        _ = self._condensation, self._bit, self._dependents
+        return self
+
     def root_causes(self, alerting: Iterable[str]) -> dict[str, list[str]]:
         """Map each alerting service to the root-cause services it sits above.
 
         A root is a service in an alerting component none of whose dependencies, direct or
         not, is alerting. A root maps to the alerting services of its own component.
         """
-        mapping, members, order, deps = self._condensation
         alerting_set = set(alerting)
-        hot = {mapping[s] for s in alerting_set}
-        # reach[c]: the root components at or below c. One pass, dependencies first.
-        reach: list[frozenset[int]] = [_EMPTY] * len(members)
-        for c in order:
-            below = _EMPTY
-            for d in deps[c]:
-                r = reach[d]
-                if r:
-                    below = r if not below or r is below else below | r
-            if c in hot and not below:
-                reach[c] = frozenset((c,))
-            else:
-                reach[c] = below
         result: dict[str, list[str]] = {}
-        for service in sorted(alerting_set):
-            roots = reach[mapping[service]]
-            result[service] = sorted(s for r in roots for s in members[r] if s in alerting_set)
+        for service, bits in sorted(self.root_bits(alerting_set).items()):
+            result[service] = sorted(s for comp in self.roots_in(bits) for s in comp if s in alerting_set)
         return result
 
     def blast_radius(self, service: str) -> list[str]:

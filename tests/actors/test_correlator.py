@@ -1,0 +1,216 @@
+"""The correlator on the virtual clock: storms collapse, late alerts join, tickets link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors.base import Actor
+from actors.correlator import Correlator, placements_in
+from actors.runtime import Runtime, RunResult
+from actors.triage import triage
+from bus.messages import (
+    AlertCorrelated,
+    AlertFired,
+    AlertResolved,
+    IncidentOpened,
+    IncidentResolved,
+    IncidentUpdated,
+    Message,
+    TicketFiled,
+    TicketTriaged,
+)
+from topology import ServiceSpec, Topology
+
+DIAMOND = {"web": ["auth", "cart"], "auth": ["db"], "cart": ["db"], "db": [], "batch": []}
+
+
+class Feed(Actor):
+    """Publishes the given messages at the given times, like a monitor would."""
+
+    def __init__(self, name: str, runtime: Runtime, script: list[tuple[float, Message]]) -> None:
+        self.script = script
+        super().__init__(name, runtime)
+
+    def setup(self) -> None:
+        self.left = len(self.script)
+
+    def on_start(self) -> None:
+        for at, msg in self.script:
+            self.call_at(at, self._say, msg)
+
+    def _say(self, msg: Message) -> None:
+        self.left -= 1
+        self.send(msg)
+
+    def busy(self) -> str | None:
+        return "script left" if self.left else None
+
+
+def fired(alert: str, service: str, symptom: str = "error_rate", severity: str = "sev1", action: str = "page") -> AlertFired:
+    return AlertFired(
+        alert=alert,
+        fingerprint=f"{service}/{symptom}",
+        service=service,
+        symptom=symptom,
+        slo=f"{service}-{symptom}",
+        action=action,  # type: ignore[arg-type]
+        severity=severity,  # type: ignore[arg-type]
+        sli=0.8,
+        burns={"fast": 20.0, "slow": 8.0},
+        reason="fast burn 20.0x",
+    )
+
+
+def resolved(alert: str, service: str, symptom: str = "error_rate") -> AlertResolved:
+    return AlertResolved(
+        alert=alert, fingerprint=f"{service}/{symptom}", service=service, symptom=symptom, slo="x", sli=1.0, reason="ok"
+    )
+
+
+def run(script: list[tuple[float, Message]], edges: dict[str, list[str]] = DIAMOND, **kw: Any) -> RunResult:
+    rt = Runtime(seed=1, until=86400.0)
+    rt.add(Feed("monitor", rt, script))
+    topology = Topology.build(ServiceSpec(n, tuple(d)) for n, d in edges.items())
+    rt.add(Correlator("correlator", rt, topology, **kw))
+    return rt.run()
+
+
+def placements(result: RunResult) -> list[tuple[float, str, str | None, str, str | None]]:
+    return [(p.t, p.alert, p.incident, p.role, p.cause) for p in placements_in(result.trace)]
+
+
+def test_a_storm_over_a_shared_dependency_pages_once_about_the_cause() -> None:
+    script: list[tuple[float, Message]] = [
+        (60, fired("A-1", "web")),
+        (60, fired("A-2", "auth")),
+        (65, fired("A-3", "db")),
+        (70, fired("A-4", "cart", severity="sev2")),
+    ]
+    result = run(script)
+    opened = result.trace.of(IncidentOpened)
+    assert [(e.t, e.msg.incident, e.msg.root_service, e.msg.severity, e.msg.alerts) for e in opened] == [  # type: ignore[attr-defined]
+        (90.0, "INC-001", "db", "sev1", ["A-3", "A-1", "A-2", "A-4"])
+    ]
+    assert placements(result) == [
+        (90.0, "A-3", "INC-001", "root", "db"),
+        (90.0, "A-1", "INC-001", "inhibited", "db"),
+        (90.0, "A-2", "INC-001", "inhibited", "db"),
+        (90.0, "A-4", "INC-001", "inhibited", "db"),
+    ]
+    inhibited = [p for p in placements_in(result.trace) if p.alert == "A-1"]
+    assert inhibited[0].reason == "inhibited: its dependency db is the cause"
+    assert len(result.trace) == 5  # four alerts and one incident: the storm is one message
+
+
+def test_two_independent_failures_make_two_incidents() -> None:
+    result = run([(60, fired("A-1", "db")), (60, fired("A-2", "batch", severity="sev3", action="ticket"))])
+    opened = [(e.msg.incident, e.msg.root_service, e.msg.action) for e in result.trace.of(IncidentOpened)]  # type: ignore[attr-defined]
+    assert opened == [("INC-001", "db", "page"), ("INC-002", "batch", "ticket")]
+
+
+def test_a_late_alert_joins_the_open_incident_after_group_wait() -> None:
+    result = run([(60, fired("A-1", "db")), (600, fired("A-2", "web", symptom="latency", severity="sev2"))])
+    assert placements(result)[-1] == (630.0, "A-2", "INC-001", "inhibited", "db")
+    updated = result.trace.of(IncidentUpdated)
+    assert [(e.t, e.msg.alert_count, e.msg.affected_count, e.msg.severity) for e in updated] == [  # type: ignore[attr-defined]
+        (630.0, 2, 2, "sev1")
+    ]
+    assert len(result.trace.of(IncidentOpened)) == 1
+
+
+def test_a_dependent_still_alerting_after_the_root_recovered_joins_through_the_blast_radius() -> None:
+    script: list[tuple[float, Message]] = [
+        (60, fired("A-1", "db")),
+        (60, fired("A-2", "web")),
+        (300, resolved("A-1", "db")),
+        (320, fired("A-3", "cart", severity="sev2")),
+    ]
+    assert placements(run(script))[-1] == (350.0, "A-3", "INC-001", "inhibited", "db")
+
+
+def test_a_resolved_incident_takes_no_new_alerts() -> None:
+    script: list[tuple[float, Message]] = [
+        (60, fired("A-1", "db")),
+        (300, resolved("A-1", "db")),
+        (900, fired("A-2", "db")),
+    ]
+    result = run(script)
+    assert [(e.t, e.msg.incident, e.msg.by) for e in result.trace.of(IncidentResolved)][0] == (300.0, "INC-001", "correlator")  # type: ignore[attr-defined]
+    assert placements(result)[-1] == (930.0, "A-2", "INC-002", "root", "db")
+
+
+def test_an_alert_that_resolves_within_group_wait_is_recorded_as_expired() -> None:
+    result = run([(60, fired("A-1", "batch")), (75, resolved("A-1", "batch"))])
+    assert placements(result) == [(75.0, "A-1", None, "expired", None)]
+    assert result.trace.of(IncidentOpened) == []
+
+
+def test_a_repeated_fingerprint_is_a_duplicate_that_can_raise_severity() -> None:
+    script: list[tuple[float, Message]] = [
+        (60, fired("A-1", "db", severity="sev3", action="ticket")),
+        (300, fired("A-1", "db", severity="sev1", action="page")),
+    ]
+    result = run(script)
+    assert placements(result)[-1] == (300.0, "A-1", "INC-001", "duplicate", "db")
+    update = result.trace.of(IncidentUpdated)[-1]
+    assert (update.t, update.msg.severity) == (300.0, "sev1")  # type: ignore[attr-defined]
+
+
+def ticket(tid: str, text: str, service: str | None, users: int = 1) -> TicketFiled:
+    return TicketFiled(ticket=tid, reporter="a customer", text=text, service=service, users_affected=users)
+
+
+def test_a_sev2_ticket_routes_to_l2_and_links_to_the_incident_above_its_service() -> None:
+    script: list[tuple[float, Message]] = [(60, fired("A-1", "db")), (300, ticket("T-1", "The answer was wrong", "web"))]
+    result = run(script)
+    triaged = result.trace.of(TicketTriaged)
+    assert [(e.t, e.msg.severity, e.msg.route, e.msg.incident, e.msg.linked) for e in triaged] == [  # type: ignore[attr-defined]
+        (300.0, "sev2", "L2", "INC-001", True)
+    ]
+    assert result.trace.of(IncidentUpdated)[-1].msg.tickets == ["T-1"]  # type: ignore[attr-defined]
+
+
+def test_an_unmatched_ticket_opens_a_ticket_only_incident_and_sev3_never_pages() -> None:
+    result = run([(60, ticket("T-1", "search is slow sometimes", "batch"))])
+    opened = result.trace.of(IncidentOpened)
+    assert [(e.msg.incident, e.msg.source, e.msg.severity, e.msg.action, e.msg.route) for e in opened] == [  # type: ignore[attr-defined]
+        ("INC-001", "ticket", "sev3", "ticket", None)
+    ]
+    assert result.ending == "done"  # a ticket in the queue does not hold the run open
+
+
+def test_the_triage_rule() -> None:
+    assert triage("The site is down for everyone") == ("sev1", "L1", "keyword 'down'")
+    assert triage("Refund window answer is wrong")[:2] == ("sev2", "L2")
+    assert triage("a bit slow sometimes")[:2] == ("sev3", None)
+    assert triage("how do I export my data?")[:2] == ("sev4", None)
+    assert triage("a bit slow", users_affected=250)[:2] == ("sev2", "L2")
+    assert triage("question", users_affected=5000)[0] == "sev1"
+    assert triage("downtime planning")[0] == "sev4"  # whole words only
+
+
+def test_the_storm_drill_collapses_40_alerts_into_5_incidents_and_says_why() -> None:
+    from pathlib import Path
+
+    from actors.pipeline import build
+    from scenarios.loader import load_scenario
+
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "bad_deploy.yaml"
+    result = build(load_scenario(str(path))).run()
+    alerts = result.trace.messages(AlertFired)
+    opened = result.trace.messages(IncidentOpened)
+    assert len(alerts) == 40
+    assert [(o.incident, o.source) for o in opened] == [(f"INC-00{i}", "alerts") for i in range(1, 6)]
+    placed = placements_in(result.trace)
+    assert sorted(p.alert for p in placed) == sorted(a.alert for a in alerts)  # every alert, once
+    main = [p for p in placed if p.incident == "INC-001"]
+    assert len(main) == 32
+    roles = {c.fingerprint: c.role for c in main}
+    assert roles["support-agent/answer_quality"] == "root"
+    assert roles["support-agent/latency"] == "grouped"
+    assert {c.role for c in main if not c.fingerprint.startswith("support-agent/")} == {"inhibited"}
+    assert {c.cause for c in main} == {"support-agent"}
+    assert [len([p for p in placed if p.incident == f"INC-00{i}"]) for i in range(2, 6)] == [2, 2, 2, 2]
+    first = result.trace.first(IncidentOpened, incident="INC-001")
+    assert first is not None and first.t == 11 * 60 + 30  # the first sample after the deploy, + group_wait
+    assert first.msg.severity == "sev1" and first.msg.burns["fast"] == 20.0  # type: ignore[attr-defined]
