@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING
 from actors.base import Actor
 from actors.service_model import Fault, ServiceModel, draw_good
 from actors.slo import SLO, Action, CountWindow, Severity, TimeWindow, TwoWindowPolicy, WorkbookPolicy, _span
-from bus.messages import AlertFired, AlertResolved, FaultCleared, FaultStarted, SliReported
+from bus.messages import (
+    AlertFired,
+    AlertResolved,
+    FaultCleared,
+    FaultStarted,
+    FixApplied,
+    MitigationApplied,
+    SliReported,
+)
 from bus.trace import Envelope
 from scenarios.schema import SloDef
 
@@ -110,7 +118,7 @@ class Monitor(Actor):
     """Samples the service model on virtual time; publishes SLIs and alerts."""
 
     family = "monitor"
-    subscribes = (FaultStarted, FaultCleared)
+    subscribes = (FaultStarted, FaultCleared, MitigationApplied, FixApplied)
 
     def __init__(
         self,
@@ -155,6 +163,12 @@ class Monitor(Actor):
 
     def on_fault_cleared(self, msg: FaultCleared, env: Envelope) -> None:
         self.model.clear_fault(msg.service, msg.fault)
+
+    def on_mitigation_applied(self, msg: MitigationApplied, env: Envelope) -> None:
+        self.model.mitigate(msg.service, msg.sli)
+
+    def on_fix_applied(self, msg: FixApplied, env: Envelope) -> None:
+        self.model.clear_signature(msg.service, msg.signature)
 
     # --- sampling --------------------------------------------------------------------
 

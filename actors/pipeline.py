@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from actors.correlator import Correlator
 from actors.drill import Drill
 from actors.monitor import Monitor, make_slo_states
+from actors.pager import Level, Pager
+from actors.responder import Responder
 from actors.runtime import Runtime
 from actors.service_model import ServiceModel
 from bus.bus import Bus
@@ -40,6 +42,10 @@ class Options:
     seed: int | None = None
     until: float | None = None
     extra_faults: list[FaultRule] = field(default_factory=list)
+    #: --drop-ack: levels whose acks are all dropped
+    drop_ack: list[str] = field(default_factory=list)
+    #: --ack-loss: the chance any ack is dropped
+    ack_loss: float = 0.0
 
 
 def build(scenario: Scenario, options: Options | None = None, path: str = "<scenario>") -> Runtime:
@@ -52,6 +58,7 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     runtime = Runtime(seed, bus, until=until, restart=scenario.supervision.restart)
 
     topology = load_topology(scenario, path).warm()
+    check_people(scenario, topology, path)
     model = ServiceModel(
         topology,
         quality={s.name: s.quality for s in scenario.services},
@@ -76,11 +83,71 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
         )
     )
     runtime.add(Correlator("correlator", runtime, topology, group_wait=scenario.correlator.group_wait))
+    if scenario.escalation is not None:
+        ladder = scenario.escalation
+        levels = [Level(lv.name, tuple(lv.targets), lv.escalate_after) for lv in ladder.levels]
+        runtime.add(Pager("pager", runtime, levels, repeat=ladder.repeat, ack_timeout=ladder.ack_timeout))
+        for person in scenario.responders:
+            runtime.add(Responder(person.name, runtime, person, [lv.name for lv in levels], scenario.runbooks))
 
     names = [a.name for a in runtime.actors]
     faults.rules.extend(_fault_rules(scenario, names, path))
     faults.rules.extend(options.extra_faults)
+    faults.rules.extend(ack_drop_rules(scenario, options.drop_ack, options.ack_loss, path))
     return runtime
+
+
+def ack_drop_rules(scenario: Scenario, levels: list[str], loss: float, path: str) -> list[FaultRule]:
+    """The fault rules of ``--drop-ack L1`` (every ack from L1's responders) and
+    ``--ack-loss P`` (any ack, with probability P)."""
+    rules = []
+    ladder = scenario.escalation
+    known = [lv.name for lv in ladder.levels] if ladder else []
+    for level in levels:
+        if level not in known:
+            raise ScenarioError(f"--drop-ack {level}: no such level in {path} (levels: {', '.join(known) or 'none'})")
+        senders = tuple(p.name for p in scenario.responders if p.level == level)
+        rules.append(FaultRule(name=f"drop-ack-{level}", action="drop", kinds=("PageAcked",), senders=senders))
+    if loss > 0:
+        rules.append(FaultRule(name=f"ack-loss-{loss:g}", action="drop", kinds=("PageAcked",), probability=loss))
+    return rules
+
+
+def check_people(scenario: Scenario, topology: Topology, path: str) -> None:
+    """Every name the ladder, the responders and the runbooks use must exist."""
+    ladder = scenario.escalation
+    people = {p.name: p for p in scenario.responders}
+    if ladder is None:
+        if scenario.responders:
+            raise ScenarioError(f"{path}: responders: there is no escalation: ladder to page them (add escalation:)")
+        return
+    levels = [lv.name for lv in ladder.levels]
+    seen: set[str] = set()
+    for i, person in enumerate(scenario.responders):
+        if person.name in seen:
+            raise ScenarioError(f"{path}: responders[{i}].name: {person.name!r} is listed twice (names are unique)")
+        seen.add(person.name)
+        if person.level not in levels:
+            raise ScenarioError(
+                f"{path}: responders[{i}].level: no level {person.level!r} in escalation.levels (one of: {', '.join(levels)})"
+            )
+    for i, level in enumerate(ladder.levels):
+        for target in level.targets:
+            if target not in people:
+                raise ScenarioError(
+                    f"{path}: escalation.levels[{i}].targets: no responder named {target!r} "
+                    f"(add it under responders:, or use one of: {', '.join(people) or 'none defined'})"
+                )
+    for key, steps in scenario.runbooks.items():
+        for j, step in enumerate(steps):
+            if step.min_level is not None and step.min_level not in levels:
+                raise ScenarioError(
+                    f"{path}: runbooks.{key}[{j}].min_level: no level {step.min_level!r} (one of: {', '.join(levels)})"
+                )
+            if step.service is not None and step.service not in topology.services:
+                raise ScenarioError(f"{path}: runbooks.{key}[{j}].service: unknown service {step.service!r}")
+        if not steps:
+            raise ScenarioError(f"{path}: runbooks.{key}: a runbook needs at least one step")
 
 
 def load_topology(scenario: Scenario, path: str) -> Topology:

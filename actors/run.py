@@ -31,6 +31,8 @@ examples:
   python -m actors.run scenarios/bad_deploy.yaml --seed 7 --trace-out trace.jsonl
   python -m actors.run scenarios/bad_deploy.yaml --speed 600     # 10 virtual minutes a second
   python -m actors.run scenarios/bad_deploy.yaml --until 2h --quiet
+  python -m actors.run scenarios/bad_deploy.yaml --drop-ack L1           # L1 never acks
+  python -m actors.run scenarios/escalation_drill.yaml --ack-loss 0.3 --seed 7
   python -m actors.run --schema > scenario.schema.json
 
 exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input,
@@ -61,6 +63,16 @@ def _speed(text: str) -> float:
     return value
 
 
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a probability (a number from 0 to 1, e.g. 0.3)") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a probability (a number from 0 to 1, e.g. 0.3)")
+    return value
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m actors.run",
@@ -74,6 +86,14 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--speed", type=_speed, metavar="X", help="X virtual seconds per wall second (default: as fast as possible)"
     )
+    parser.add_argument(
+        "--drop-ack",
+        action="append",
+        default=[],
+        metavar="LEVEL",
+        help="drop every ack from this level's responders (repeatable, or L1,L2)",
+    )
+    parser.add_argument("--ack-loss", type=_probability, default=0.0, metavar="P", help="drop any ack with probability P")
     parser.add_argument("--trace-out", metavar="FILE", help="write the trace as JSON lines to FILE")
     parser.add_argument("--quiet", action="store_true", help="print only the report, not the trace")
     parser.add_argument("--schema", action="store_true", help="print the scenario JSON Schema and exit")
@@ -91,7 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     try:
         scenario = load_scenario(args.scenario)
-        runtime = build(scenario, Options(seed=args.seed, until=args.until), path=args.scenario)
+        drop = [level.strip() for arg in args.drop_ack for level in arg.split(",") if level.strip()]
+        options = Options(seed=args.seed, until=args.until, drop_ack=drop, ack_loss=args.ack_loss)
+        runtime = build(scenario, options, path=args.scenario)
         _check_output(args.trace_out, "--trace-out")
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)

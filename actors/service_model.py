@@ -73,8 +73,27 @@ class ServiceModel:
             self._health = self.topology.health(own, self.impact, self.floors)
         return self._health
 
+    def clear_signature(self, service: str, signature: str) -> list[str]:
+        """A fix: end the faults on *service* that have *signature*."""
+        names = [n for n, f in self.faults.get(service, {}).items() if f.signature == signature]
+        for name in names:
+            self.clear_fault(service, name)
+        return names
+
     def signatures(self, service: str) -> list[str]:
-        return [f.signature for f in self.faults.get(service, {}).values() if f.signature]
+        """What *service*'s logs show: the signatures of faults on it or on anything it
+        depends on (a provider's 503s show up in its callers' logs)."""
+        found: list[str] = []
+        for where, faults in self.faults.items():
+            if where == service or service in self._radius(where):
+                found.extend(f.signature for f in faults.values() if f.signature and f.signature not in found)
+        return found
+
+    def _radius(self, service: str) -> frozenset[str]:
+        cache = self.__dict__.setdefault("_radius_cache", {})
+        if service not in cache:
+            cache[service] = frozenset(self.topology.blast_radius(service))
+        return cache[service]  # type: ignore[no-any-return]
 
 
 def draw_good(rng: random.Random | None, requests: float, health: float) -> float:

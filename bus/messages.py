@@ -17,24 +17,38 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 __all__ = [
     "MESSAGE_TYPES",
+    "AckTimedOut",
     "ActorCrashed",
     "ActorRestarted",
     "AlertCorrelated",
     "AlertFired",
     "AlertResolved",
     "DrillNote",
+    "Escalated",
+    "EscalationExhausted",
     "FaultCleared",
     "FaultStarted",
+    "FixApplied",
+    "HandedOff",
+    "IncidentAcknowledged",
     "IncidentOpened",
     "IncidentResolved",
+    "IncidentTriggered",
     "IncidentUpdated",
+    "LadderRepeated",
     "Message",
+    "MitigationApplied",
+    "Page",
+    "PageAcked",
+    "Placement",
+    "RequestRollback",
     "SliReported",
+    "StepTaken",
     "TicketFiled",
+    "TicketQueued",
     "TicketTriaged",
     "Unhandled",
     "message_adapter",
-    "Placement",
     "parse_message",
     "placement_reason",
 ]
@@ -348,6 +362,211 @@ class IncidentResolved(Message):
 
     def summary(self) -> str:
         return f"{self.incident} resolved by {self.by}: {self.reason}"
+
+
+# --- pager and responders --------------------------------------------------------------
+
+
+class IncidentTriggered(Message):
+    """The pager took an incident: escalation starts at ``level``."""
+
+    kind: Literal["IncidentTriggered"] = "IncidentTriggered"
+    family: ClassVar[str] = "pager"
+    incident: str
+    severity: SeverityName
+    level: str
+    reason: str
+
+    def summary(self) -> str:
+        return f"{self.incident} {self.severity} triggered at {self.level} ({self.reason})"
+
+
+class TicketQueued(Message):
+    """A sev3/sev4 incident goes to the ticket queue: it never pages."""
+
+    kind: Literal["TicketQueued"] = "TicketQueued"
+    family: ClassVar[str] = "pager"
+    incident: str
+    severity: SeverityName
+
+    def summary(self) -> str:
+        return f"{self.incident} {self.severity} queued as a ticket (no page)"
+
+
+class Page(Message):
+    """Wake a responder up (PagerDuty's "notified")."""
+
+    kind: Literal["Page"] = "Page"
+    family: ClassVar[str] = "pager"
+    incident: str
+    responder: str
+    level: str
+    severity: SeverityName
+    title: str
+    service: str
+    symptom: str
+    signature: str | None = None
+    #: Which run of the ladder this is (0: the first).
+    loop: int = 0
+    #: Runbook steps already tried by the levels below.
+    tried: list[str] = Field(default_factory=list)
+    reason: str = ""
+
+    def summary(self) -> str:
+        return f"page {self.level} {self.responder}: {self.incident} {self.severity}, {self.reason or self.title}"
+
+
+class PageAcked(Message):
+    """A responder acknowledges a page (this is the message ack drops drop)."""
+
+    kind: Literal["PageAcked"] = "PageAcked"
+    family: ClassVar[str] = "responder"
+    incident: str
+    responder: str
+    level: str
+
+    def summary(self) -> str:
+        return f"{self.responder} ({self.level}) acks {self.incident}"
+
+
+class IncidentAcknowledged(Message):
+    """The pager recorded an ack: escalation halts; the ack timeout starts."""
+
+    kind: Literal["IncidentAcknowledged"] = "IncidentAcknowledged"
+    family: ClassVar[str] = "pager"
+    incident: str
+    by: str
+    level: str
+    #: Seconds from the incident's trigger to this ack.
+    after: float
+
+    def summary(self) -> str:
+        return f"{self.incident} acknowledged by {self.by} ({self.level}) after {self.after:g}s"
+
+
+class Escalated(Message):
+    """No ack in time (or a hand-off): the incident moves up a level."""
+
+    kind: Literal["Escalated"] = "Escalated"
+    family: ClassVar[str] = "pager"
+    incident: str
+    from_level: str
+    to_level: str
+    reason: str
+
+    def summary(self) -> str:
+        return f"{self.incident} escalated {self.from_level} -> {self.to_level}: {self.reason}"
+
+
+class LadderRepeated(Message):
+    """The last level did not ack either: the ladder runs again from its first level."""
+
+    kind: Literal["LadderRepeated"] = "LadderRepeated"
+    family: ClassVar[str] = "pager"
+    incident: str
+    loop: int
+    of: int
+
+    def summary(self) -> str:
+        return f"{self.incident}: nobody acked, the ladder runs again ({self.loop} of {self.of})"
+
+
+class AckTimedOut(Message):
+    """Acked but not resolved within ack_timeout: back to triggered (PagerDuty's "unacknowledged")."""
+
+    kind: Literal["AckTimedOut"] = "AckTimedOut"
+    family: ClassVar[str] = "pager"
+    incident: str
+    by: str
+    level: str
+    timeout: float
+
+    def summary(self) -> str:
+        return f"{self.incident} acked by {self.by} but unresolved after {self.timeout:g}s: triggered again"
+
+
+class EscalationExhausted(Message):
+    """Every level, every repeat, and nobody acked: the incident is flagged."""
+
+    kind: Literal["EscalationExhausted"] = "EscalationExhausted"
+    family: ClassVar[str] = "pager"
+    incident: str
+    loops: int
+    levels: list[str]
+
+    def summary(self) -> str:
+        return f"{self.incident}: ladder exhausted ({len(self.levels)} levels x {self.loops + 1} runs), nobody acked"
+
+
+class StepTaken(Message):
+    """A responder ran a runbook step."""
+
+    kind: Literal["StepTaken"] = "StepTaken"
+    family: ClassVar[str] = "responder"
+    incident: str
+    responder: str
+    step: str
+    action: Literal["mitigate", "rollback", "fix"]
+    service: str
+    number: int
+
+    def summary(self) -> str:
+        return f"{self.responder} step {self.number}: {self.step} ({self.action} on {self.service})"
+
+
+class MitigationApplied(Message):
+    """A mitigation is in place: the service's SLI is lifted to at least ``sli``."""
+
+    kind: Literal["MitigationApplied"] = "MitigationApplied"
+    family: ClassVar[str] = "responder"
+    service: str
+    step: str
+    sli: float
+
+    def summary(self) -> str:
+        return f"{self.step} on {self.service}: SLI lifted to {self.sli:.0%}"
+
+
+class FixApplied(Message):
+    """A fix ends the faults with a signature on a service (e.g. a reindex)."""
+
+    kind: Literal["FixApplied"] = "FixApplied"
+    family: ClassVar[str] = "responder"
+    service: str
+    step: str
+    signature: str
+
+    def summary(self) -> str:
+        return f"{self.step} on {self.service} ends {self.signature}"
+
+
+class RequestRollback(Message):
+    """Roll the service back to its last good release (the release manager's job)."""
+
+    kind: Literal["RequestRollback"] = "RequestRollback"
+    family: ClassVar[str] = "responder"
+    service: str
+    reason: str
+
+    def summary(self) -> str:
+        return f"roll back {self.service}: {self.reason}"
+
+
+class HandedOff(Message):
+    """A responder cannot finish: a step they may not run, or a runbook run out while
+    still unhealthy. The pager pages the next level, with what was tried."""
+
+    kind: Literal["HandedOff"] = "HandedOff"
+    family: ClassVar[str] = "responder"
+    incident: str
+    responder: str
+    level: str
+    tried: list[str]
+    reason: str
+
+    def summary(self) -> str:
+        tried = ", ".join(self.tried) or "nothing yet"
+        return f"{self.responder} ({self.level}) hands {self.incident} off: {self.reason} (tried: {tried})"
 
 
 def _roles(placements: list[Placement]) -> str:

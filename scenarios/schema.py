@@ -177,6 +177,102 @@ class CorrelatorDef(Strict):
     group_wait: Duration = Field(30.0, description="how long new alerts are held before grouping")
 
 
+class Shift(Strict):
+    """A window of virtual time when a responder answers pages."""
+
+    start: Duration = Field(alias="from")
+    end: Duration = Field(alias="to")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _order(self) -> Shift:
+        if self.end <= self.start:
+            raise ValueError("a shift must end after it starts (from: 0h, to: 8h)")
+        return self
+
+
+class Spread(Strict):
+    """A delay drawn from the responder's seeded RNG, uniform between min and max."""
+
+    min: Duration
+    max: Duration
+
+    @model_validator(mode="after")
+    def _order(self) -> Spread:
+        if self.max < self.min:
+            raise ValueError("max must not be below min")
+        return self
+
+
+class ResponderDef(Strict):
+    """A person on call."""
+
+    name: str
+    level: str = Field(description="the escalation level they hold (L1, L2, L3, ...)")
+    ack_after: Duration | Spread = Field(120.0, description="how long they take to acknowledge a page")
+    # YAML 1.1 reads a bare on/off as true/false: take either spelling.
+    phone: Annotated[
+        Literal["on", "off"], BeforeValidator(lambda v: {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v)
+    ] = Field("on", description="off: never answers (an ack that never comes)")
+    shifts: list[Shift] = Field(default_factory=list, description="when they answer (empty: always)")
+    step_time: Duration = Field(180.0, description="how long a runbook step takes them, unless the step says")
+
+
+class LevelDef(Strict):
+    name: str = Field(description="L1, L2, ...")
+    targets: Names = Field(description="responders paged at this level")
+    escalate_after: Duration = Field(description="how long an unacknowledged incident stays at this level")
+
+    @model_validator(mode="after")
+    def _targets(self) -> LevelDef:
+        if not self.targets:
+            raise ValueError("a level needs at least one target (a responder's name)")
+        if self.escalate_after <= 0:
+            raise ValueError("escalate_after must be above 0 (e.g. 5m)")
+        return self
+
+
+class EscalationDef(Strict):
+    """The escalation ladder, with PagerDuty's semantics."""
+
+    levels: list[LevelDef]
+    repeat: int = Field(0, ge=0, le=9, description="times the whole ladder runs again (PagerDuty's num_loops)")
+    ack_timeout: Duration = Field(1800.0, description="an acked but unresolved incident re-triggers after this")
+
+    @model_validator(mode="after")
+    def _levels(self) -> EscalationDef:
+        if not self.levels:
+            raise ValueError("the ladder needs at least one level (levels: [{name: L1, targets: [...], escalate_after: 5m}])")
+        names = [level.name for level in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"level names must be unique, got {names}")
+        return self
+
+
+class StepDef(Strict):
+    """One runbook step and its effect."""
+
+    name: str
+    action: Literal["mitigate", "rollback", "fix"] = Field(
+        description="mitigate: lift the service's SLI to `sli`; rollback: ask the release manager; "
+        "fix: end the faults with `signature` on `service`"
+    )
+    sli: Fraction | None = Field(None, description="mitigate: the SLI the service reaches")
+    service: str | None = Field(None, description="the service it acts on (default: the incident's root)")
+    signature: str | None = Field(None, description="fix: the fault signature it ends")
+    min_level: str | None = Field(None, description="the lowest level allowed to run it (e.g. L2)")
+    takes: Duration | None = Field(None, description="how long it takes (default: the responder's step_time)")
+
+    @model_validator(mode="after")
+    def _needs(self) -> StepDef:
+        if self.action == "mitigate" and self.sli is None:
+            raise ValueError("a mitigate step needs sli: the level it lifts the service to (e.g. 0.95)")
+        if self.action == "fix" and self.signature is None:
+            raise ValueError("a fix step needs signature: the fault it ends (e.g. stale_index)")
+        return self
+
+
 class Event(Strict):
     """Something that happens to the world at a virtual time. Give exactly one action."""
 
@@ -215,6 +311,11 @@ class Scenario(Strict):
     traffic: Traffic = Field(default_factory=Traffic)
     monitor: MonitorDef = Field(default_factory=MonitorDef)
     correlator: CorrelatorDef = Field(default_factory=CorrelatorDef)
+    responders: list[ResponderDef] = Field(default_factory=list)
+    escalation: EscalationDef | None = None
+    runbooks: dict[str, list[StepDef]] = Field(
+        default_factory=dict, description="keyed by fault signature or alert symptom"
+    )
     events: list[Event] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list, description="fault rules of the bus")
     supervision: Supervision = Field(default_factory=Supervision)

@@ -75,7 +75,8 @@ def test_provider_outage_reproduces_the_lab_figures() -> None:
     assert (msg.service, msg.severity, msg.action) == ("support-agent", "sev1", "page")  # type: ignore[attr-defined]
     assert {k: round(v, 1) for k, v in msg.burns.items()} == {"fast": 50.0, "slow": 8.0}  # type: ignore[attr-defined]
     assert msg.reason == "fast burn 50.0x (error budget gone in hours)"  # type: ignore[attr-defined]
-    assert msg.labels == {"team": "ai-support", "tier": "1"}  # type: ignore[attr-defined]
+    # the provider's 503s show in the support agent's logs: triage will name the runbook from it
+    assert msg.labels == {"team": "ai-support", "tier": "1", "error": "model_provider_outage"}  # type: ignore[attr-defined]
 
 
 STORM = """

@@ -1,0 +1,195 @@
+"""A responder: one person on call, at one level of the ladder.
+
+On a page: acknowledge after their ack delay (fixed, or drawn from their seeded RNG), unless
+off shift or with the phone off. Once the pager confirms *their* ack, triage (the fault
+signature the alerts carry, else the alert's symptom, names the runbook), then run its
+steps in order, each taking its time; after each step read the service's next SLI report
+and stop as soon as it is within its SLO (the lab's ``run_runbook``), then resolve.
+
+A step they may not run (below its ``min_level``), or a runbook run out while the service
+is still unhealthy, hands the incident off: the pager pages the next level, with what was
+tried, and the next responder carries on from the first step not yet tried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from actors.base import Actor
+from bus.messages import (
+    FixApplied,
+    HandedOff,
+    IncidentAcknowledged,
+    IncidentResolved,
+    MitigationApplied,
+    Page,
+    PageAcked,
+    RequestRollback,
+    SliReported,
+    StepTaken,
+)
+from bus.trace import Envelope
+from scenarios.schema import ResponderDef, Spread, StepDef
+
+if TYPE_CHECKING:
+    from actors.runtime import Runtime
+
+__all__ = ["Responder", "Work"]
+
+
+@dataclass
+class Work:
+    """An incident a responder is working on."""
+
+    page: Page
+    steps: list[StepDef]
+    runbook: str | None
+    tried: list[str] = field(default_factory=list)
+    #: Virtual time the last step took effect; the next SLI report after it decides.
+    awaiting: float | None = None
+    last_sli: float | None = None
+
+
+class Responder(Actor):
+    """One person: acks pages, runs runbooks, resolves or hands off."""
+
+    family = "responder"
+    subscribes = (IncidentAcknowledged, IncidentResolved, SliReported)
+
+    def __init__(
+        self,
+        name: str,
+        runtime: Runtime,
+        profile: ResponderDef,
+        levels: list[str],
+        runbooks: dict[str, list[StepDef]],
+        pager: str = "pager",
+    ) -> None:
+        self.profile = profile
+        self.levels = levels
+        self.runbooks = runbooks
+        self.pager = pager
+        super().__init__(name, runtime)
+
+    def setup(self) -> None:
+        self.pages: dict[str, Page] = {}
+        self.work: dict[str, Work] = {}
+        self.resolved: set[str] = set()
+
+    def busy(self) -> str | None:
+        return f"working on {', '.join(self.work)}" if self.work else None
+
+    def on_shift(self, now: float) -> bool:
+        shifts = self.profile.shifts
+        return not shifts or any(s.start <= now < s.end for s in shifts)
+
+    def rank(self, level: str | None) -> int:
+        return self.levels.index(level) if level in self.levels else -1
+
+    # --- pages ---------------------------------------------------------------------------
+
+    def on_page(self, msg: Page, env: Envelope) -> None:
+        if msg.incident in self.resolved or self.profile.phone == "off" or not self.on_shift(self.now):
+            return  # the page rings out unanswered
+        self.pages[msg.incident] = msg
+        delay = self.profile.ack_after
+        if isinstance(delay, Spread):
+            delay = self.rng.uniform(delay.min, delay.max)
+        self.call_later(delay, self._ack, msg)
+
+    def _ack(self, page: Page) -> None:
+        if page.incident in self.resolved:
+            return
+        self.send(
+            PageAcked(incident=page.incident, responder=self.name, level=page.level), to=self.pager, incident=page.incident
+        )
+
+    def on_incident_acknowledged(self, msg: IncidentAcknowledged, env: Envelope) -> None:
+        page = self.pages.get(msg.incident)
+        if msg.by != self.name or page is None or msg.incident in self.work:
+            return
+        runbook = next((k for k in (page.signature, page.symptom) if k and k in self.runbooks), None)
+        work = Work(page, list(self.runbooks.get(runbook, [])) if runbook else [], runbook, list(page.tried))
+        self.work[msg.incident] = work
+        self._next_step(work)
+
+    def on_incident_resolved(self, msg: IncidentResolved, env: Envelope) -> None:
+        self.resolved.add(msg.incident)
+        self.work.pop(msg.incident, None)
+        self.pages.pop(msg.incident, None)
+
+    # --- the runbook ---------------------------------------------------------------------
+
+    def _next_step(self, work: Work) -> None:
+        page = work.page
+        remaining = [s for s in work.steps if s.name not in work.tried]
+        if not remaining:
+            sli = f"SLI still {work.last_sli:.0%}" if work.last_sli is not None else "no runbook step left"
+            reason = f"no runbook for {page.signature or page.symptom}" if work.runbook is None else f"runbook {work.runbook} exhausted, {sli}"
+            self._hand_off(work, reason)
+            return
+        step = remaining[0]
+        if step.min_level is not None and self.rank(self.profile.level) < self.rank(step.min_level):
+            self._hand_off(work, f"{step.name!r} needs {step.min_level} or above")
+            return
+        takes = step.takes if step.takes is not None else self.profile.step_time
+        self.call_later(takes, self._apply, work, step)
+
+    def _apply(self, work: Work, step: StepDef) -> None:
+        if work.page.incident not in self.work:
+            return  # resolved meanwhile
+        service = step.service or work.page.service
+        work.tried.append(step.name)
+        incident = work.page.incident
+        self.send(
+            StepTaken(
+                incident=work.page.incident,
+                responder=self.name,
+                step=step.name,
+                action=step.action,
+                service=service,
+                number=len(work.tried),
+            ),
+            incident=incident,
+        )
+        if step.action == "mitigate":
+            assert step.sli is not None
+            self.send(MitigationApplied(service=service, step=step.name, sli=step.sli), incident=incident)
+        elif step.action == "fix":
+            assert step.signature is not None
+            self.send(FixApplied(service=service, step=step.name, signature=step.signature), incident=incident)
+        else:
+            self.send(RequestRollback(service=service, reason=f"{incident}: {step.name}"), incident=incident)
+        work.awaiting = self.now
+
+    def on_sli_reported(self, msg: SliReported, env: Envelope) -> None:
+        for work in list(self.work.values()):
+            page = work.page
+            if work.awaiting is None or env.t <= work.awaiting:
+                continue
+            if msg.service != page.service or msg.symptom != page.symptom:
+                continue
+            work.awaiting = None
+            work.last_sli = msg.sli
+            if msg.sli >= msg.objective:
+                self.work.pop(page.incident, None)
+                self.send(
+                    IncidentResolved(
+                        incident=page.incident,
+                        by=self.name,
+                        reason=f"SLI {msg.sli:.1%} back within its {msg.objective:.1%} SLO after {len(work.tried)} step(s)",
+                    ),
+                    incident=page.incident,
+                )
+            else:
+                self._next_step(work)
+
+    def _hand_off(self, work: Work, reason: str) -> None:
+        page = work.page
+        self.work.pop(page.incident, None)
+        self.send(
+            HandedOff(incident=page.incident, responder=self.name, level=page.level, tried=list(work.tried), reason=reason),
+            to=self.pager,
+            incident=page.incident,
+        )
