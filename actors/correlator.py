@@ -88,6 +88,7 @@ class Correlator(Actor):
     def setup(self) -> None:
         self.count = 0
         self.incidents: dict[str, Incident] = {}
+        self.open: dict[str, Incident] = {}
         #: fingerprint -> (alert message, its envelope seq), for every firing alert
         self.firing: dict[str, tuple[AlertFired, int]] = {}
         #: fingerprint -> incident id, for firing alerts that belong to an incident
@@ -100,10 +101,14 @@ class Correlator(Actor):
         self.firing_services: dict[str, int] = {}
 
     def busy(self) -> str | None:
-        paging = [i.id for i in self.incidents.values() if not i.resolved and i.action == "page"]
+        # Called at every instant the clock jumps: O(1) but for the open incidents' scan,
+        # which stops at the first that pages.
         if self.held:
             return f"{self.held} alert(s) waiting to be grouped"
-        return f"open incidents: {', '.join(paging)}" if paging else None
+        for incident in self.open.values():
+            if incident.action == "page":
+                return f"incident {incident.id} open"
+        return None
 
     # --- alerts ---------------------------------------------------------------------
 
@@ -176,6 +181,7 @@ class Correlator(Actor):
         incident = self.incidents.get(msg.incident)
         if incident is not None:
             incident.resolved = True
+            self.open.pop(incident.id, None)
 
     def _flush(self) -> None:
         """Decide the held alerts in one pass over the topology."""
@@ -184,8 +190,8 @@ class Correlator(Actor):
         roots = topology.root_bits(self.firing_services)
         open_by_bit: dict[int, Incident] = {}
         open_mask = 0
-        for incident in self.incidents.values():
-            if not incident.resolved and incident.source == "alerts":
+        for incident in self.open.values():
+            if incident.source == "alerts":
                 bit = topology.root_bit(incident.root)
                 if bit not in open_by_bit:
                     open_by_bit[bit] = incident
@@ -209,8 +215,8 @@ class Correlator(Actor):
 
     def _covering(self, service: str) -> Incident | None:
         """The oldest open incident whose root's blast radius holds *service*."""
-        for incident in self.incidents.values():
-            if incident.resolved or incident.source != "alerts":
+        for incident in self.open.values():
+            if incident.source != "alerts":
                 continue
             if incident.radius is None:
                 incident.radius = frozenset(self.topology.blast_radius(incident.root))
@@ -287,6 +293,7 @@ class Correlator(Actor):
         self.count += 1
         incident = Incident(f"INC-{self.count:03d}", root, symptom, severity, "ticket", self.now)
         self.incidents[incident.id] = incident
+        self.open[incident.id] = incident
         return incident
 
     def _escalate(self, incident: Incident, severity: str, action: str, reason: str) -> None:
@@ -309,6 +316,7 @@ class Correlator(Actor):
 
     def _resolve(self, incident: Incident, by: str, reason: str, parent: int | None = None) -> None:
         incident.resolved = True
+        self.open.pop(incident.id, None)
         self.send(IncidentResolved(incident=incident.id, by=by, reason=reason), incident=incident.id, parent=parent)
 
     # --- tickets --------------------------------------------------------------------

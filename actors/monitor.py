@@ -139,6 +139,7 @@ class Monitor(Actor):
 
     def setup(self) -> None:
         self.alert_count = 0
+        self.firing = 0
         health = self.model.health()
         for state in self.slos:
             baseline = 1.0 - state.sensitivity * (1.0 - health[state.service])
@@ -153,8 +154,7 @@ class Monitor(Actor):
         self.call_later(self.sample_every, self._sample)
 
     def busy(self) -> str | None:
-        firing = [s.alert_id for s in self.slos if s.action != "ok"]
-        return f"alerts firing: {', '.join(firing)}" if firing else None  # type: ignore[arg-type]
+        return f"{self.firing} alert(s) firing" if self.firing else None
 
     # --- the service model -----------------------------------------------------------
 
@@ -206,6 +206,7 @@ class Monitor(Actor):
         fingerprint = f"{state.service}/{state.symptom}"
         if action != "ok" and _RANK[action] > _RANK[state.action]:
             if state.alert_id is None:
+                self.firing += 1
                 self.alert_count += 1
                 state.alert_id = f"A-{self.alert_count:03d}"
             state.action, state.severity = action, severity
@@ -242,3 +243,4 @@ class Monitor(Actor):
                 ),
             )
             state.action, state.severity, state.alert_id = "ok", None, None
+            self.firing -= 1

@@ -100,11 +100,20 @@ class Pager(Actor):
 
     def setup(self) -> None:
         self.incidents: dict[str, Paging] = {}
+        self.live: dict[str, None] = {}  # incidents triggered or acknowledged, in order
 
     def busy(self) -> str | None:
-        live = [f"{p.incident} {p.state} at {self.levels[p.level].name}" for p in self.incidents.values()
-                if p.state in ("triggered", "acknowledged")]
-        return f"paging: {', '.join(live)}" if live else None
+        # Called at every instant the clock jumps: O(1), from a count kept as states change.
+        if not self.live:
+            return None
+        return f"{len(self.live)} incident(s) triggered or acknowledged, first {next(iter(self.live))}"
+
+    def _state(self, p: Paging, state: State) -> None:
+        p.state = state
+        if state in ("triggered", "acknowledged"):
+            self.live[p.incident] = None
+        else:
+            self.live.pop(p.incident, None)
 
     # --- incidents in ------------------------------------------------------------------
 
@@ -130,10 +139,11 @@ class Pager(Actor):
         p = self.incidents.get(msg.incident)
         if p is not None:
             p.cancel()
-            p.state = "resolved"
+            self._state(p, "resolved")
 
     def _trigger(self, p: Paging, level: int, why: str) -> None:
-        p.state, p.level, p.triggered_at = "triggered", level, self.now
+        self._state(p, "triggered")
+        p.level, p.triggered_at = level, self.now
         self.send(
             IncidentTriggered(incident=p.incident, severity=p.severity, level=self.levels[level].name, reason=why),  # type: ignore[arg-type]
             incident=p.incident,
@@ -177,7 +187,8 @@ class Pager(Actor):
                 AckTimedOut(incident=p.incident, by=p.acked_by or "?", level=level.name, timeout=self.ack_timeout),
                 incident=p.incident,
             )
-            p.state, p.acked_by = "triggered", None
+            self._state(p, "triggered")
+            p.acked_by = None
             self._page(p, f"acked but unresolved after {self.ack_timeout:g}s")
 
     def _climb(self, p: Paging, reason: str) -> None:
@@ -185,7 +196,7 @@ class Pager(Actor):
         here = self.levels[p.level].name
         if p.level + 1 < len(self.levels):
             p.level += 1
-            p.state = "triggered"
+            self._state(p, "triggered")
             self.send(
                 Escalated(incident=p.incident, from_level=here, to_level=self.levels[p.level].name, reason=reason),
                 incident=p.incident,
@@ -194,11 +205,11 @@ class Pager(Actor):
         elif p.loop < self.repeat:
             p.loop += 1
             p.level = 0
-            p.state = "triggered"
+            self._state(p, "triggered")
             self.send(LadderRepeated(incident=p.incident, loop=p.loop, of=self.repeat), incident=p.incident)
             self._page(p, f"repeat {p.loop} of {self.repeat}: {reason}")
         else:
-            p.state = "exhausted"
+            self._state(p, "exhausted")
             p.cancel()
             self.send(
                 EscalationExhausted(incident=p.incident, loops=p.loop, levels=[level.name for level in self.levels]),
@@ -212,7 +223,8 @@ class Pager(Actor):
         if p is None or p.state not in ("triggered", "exhausted"):
             return  # already acknowledged by someone, or resolved: nothing to halt
         p.cancel()
-        p.state, p.acked_by = "acknowledged", msg.responder
+        self._state(p, "acknowledged")
+        p.acked_by = msg.responder
         p.level = self._index.get(msg.level, p.level)
         self.send(
             IncidentAcknowledged(
@@ -232,7 +244,7 @@ class Pager(Actor):
         if p.level + 1 < len(self.levels):
             self._climb(p, f"handed off by {msg.responder}: {msg.reason}")
         else:
-            p.state = "exhausted"
+            self._state(p, "exhausted")
             self.send(
                 EscalationExhausted(incident=p.incident, loops=p.loop, levels=[level.name for level in self.levels]),
                 incident=p.incident,

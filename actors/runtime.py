@@ -110,6 +110,7 @@ class Runtime:
 
     async def run_async(self) -> RunResult:
         loop = asyncio.get_running_loop()
+        self.bus.bind_clock(loop.time)
         self._done = anyio.Event()
         if isinstance(loop, VirtualClockLoop):
             self._loop = loop
@@ -151,11 +152,10 @@ class Runtime:
         assert self._done is not None and self._loop is not None
         if self._done.is_set():
             return False
-        busy = self._busy()
-        if not busy and self.bus.idle:
+        if self.bus.idle and not any(a.busy() is not None for a in self.actors):
             self.stop("done")
         elif next_when is None:
-            self.stop("deadlock", self._describe_deadlock(busy))
+            self.stop("deadlock", self._describe_deadlock(self._busy()))
         elif next_when > self.until:
             self._loop.advance_to(self.until)
             self.stop("until")

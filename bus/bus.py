@@ -52,7 +52,8 @@ class Mailbox:
         wake = self._wake
         if wake is not None:
             self._wake = None
-            _resolve(wake)
+            if not wake.done():
+                wake.set_result(None)
 
     async def wait(self, deadline: float = float("inf")) -> None:
         """Return when an item is there or the virtual *deadline* has passed."""
@@ -180,9 +181,13 @@ class Bus:
                     raise UnknownRecipient(f"{type(msg).__name__} addressed to {name!r}, which has no mailbox")
         self._seq += 1
         now = self._now()
-        if not self.faults.rules:
+        if not self.faults.rules or not self.faults.rules_for(msg.kind):
             env = Envelope(self._seq, now, sender, recipients, parent, incident, msg, ())
-            self.trace.record(env)
+            trace = self.trace
+            trace.envelopes.append(env)
+            if trace.sinks:
+                for sink in trace.sinks:
+                    sink(env)
             self.addressed += len(recipients)
             boxes = self.mailboxes
             for name in recipients:
@@ -191,22 +196,26 @@ class Bus:
         faults: list[FaultVerdict] = []
         deliver: list[tuple[str, float]] = []
         judge = self.faults.judge
+        extra = dropped = 0
         for name in recipients:
             verdict = judge(msg.kind, sender, name, now)
             if verdict is None:
                 deliver.append((name, 0.0))
                 continue
             faults.append(verdict)
-            if verdict.action == "delay":
+            if verdict.action == "drop":
+                dropped += 1
+            elif verdict.action == "delay":
                 deliver.append((name, verdict.delay))
-            elif verdict.action == "duplicate":
+            else:
                 deliver.append((name, 0.0))
                 deliver.append((name, 0.0))
-                self.duplicated += 1
+                extra += 1
         env = Envelope(self._seq, now, sender, recipients, parent, incident, msg, tuple(faults))
         self.trace.record(env)
-        self.addressed += len(recipients) + sum(1 for f in faults if f.action == "duplicate")
-        self.dropped += sum(1 for f in faults if f.action == "drop")
+        self.addressed += len(recipients) + extra
+        self.duplicated += extra
+        self.dropped += dropped
         for name, delay in deliver:
             if delay > 0:
                 self._in_flight += 1
@@ -218,6 +227,10 @@ class Bus:
     def _land(self, name: str, env: Envelope) -> None:
         self._in_flight -= 1
         self.mailboxes[name].put(env)
+
+    def bind_clock(self, now: Callable[[], float]) -> None:
+        """Read virtual time from *now* (the running loop's ``time``): one lookup per publish."""
+        self._now = now
 
     # --- accounting --------------------------------------------------------------
 

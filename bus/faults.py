@@ -66,9 +66,21 @@ class FaultLayer:
 
     rules: list[FaultRule] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random("0:faults"))
+    _by_kind: dict[str, list[FaultRule]] = field(default_factory=dict)
+    _seen: int = -1
+
+    def rules_for(self, kind: str) -> list[FaultRule]:
+        """The rules that could touch a message of *kind* (cached; rules are set before a run)."""
+        if self._seen != len(self.rules):
+            self._by_kind.clear()
+            self._seen = len(self.rules)
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = self._by_kind[kind] = [r for r in self.rules if not r.kinds or kind in r.kinds]
+        return found
 
     def judge(self, kind: str, sender: str, recipient: str, now: float) -> FaultVerdict | None:
-        for rule in self.rules:
+        for rule in self.rules_for(kind):
             if not rule.matches(kind, sender, recipient, now):
                 continue
             # Draw only for probabilistic rules, so adding a certain rule leaves the draws
