@@ -27,6 +27,7 @@ from bus.messages import (
     FaultStarted,
     FixApplied,
     MitigationApplied,
+    ReleaseLive,
     SliReported,
 )
 from bus.trace import Envelope
@@ -118,7 +119,7 @@ class Monitor(Actor):
     """Samples the service model on virtual time; publishes SLIs and alerts."""
 
     family = "monitor"
-    subscribes = (FaultStarted, FaultCleared, MitigationApplied, FixApplied)
+    subscribes = (FaultStarted, FaultCleared, MitigationApplied, FixApplied, ReleaseLive)
 
     def __init__(
         self,
@@ -140,6 +141,7 @@ class Monitor(Actor):
     def setup(self) -> None:
         self.alert_count = 0
         self.firing = 0
+        self.unsampled = False
         health = self.model.health()
         for state in self.slos:
             baseline = 1.0 - state.sensitivity * (1.0 - health[state.service])
@@ -154,11 +156,18 @@ class Monitor(Actor):
         self.call_later(self.sample_every, self._sample)
 
     def busy(self) -> str | None:
-        return f"{self.firing} alert(s) firing" if self.firing else None
+        """Busy while alerts fire, while a fault is active (a drill runs until its faults are
+        cleared, or until ``until``), and until a change to the service model is sampled."""
+        if self.firing:
+            return f"{self.firing} alert(s) firing"
+        if self.model.faults:
+            return f"fault(s) active on {', '.join(self.model.faults)}"
+        return "a change not sampled yet" if self.unsampled else None
 
     # --- the service model -----------------------------------------------------------
 
     def on_fault_started(self, msg: FaultStarted, env: Envelope) -> None:
+        self.unsampled = True
         self.model.start_fault(msg.service, Fault(msg.fault, msg.health, msg.signature))
 
     def on_fault_cleared(self, msg: FaultCleared, env: Envelope) -> None:
@@ -166,6 +175,10 @@ class Monitor(Actor):
 
     def on_mitigation_applied(self, msg: MitigationApplied, env: Envelope) -> None:
         self.model.mitigate(msg.service, msg.sli)
+
+    def on_release_live(self, msg: ReleaseLive, env: Envelope) -> None:
+        self.unsampled = True
+        self.model.set_quality(msg.service, msg.quality)
 
     def on_fix_applied(self, msg: FixApplied, env: Envelope) -> None:
         self.model.clear_signature(msg.service, msg.signature)
@@ -176,6 +189,7 @@ class Monitor(Actor):
         now = self.now
         self.call_later(self.sample_every, self._sample)
         health = self.model.health()
+        self.unsampled = False
         rng = None if self.exact else self.rng
         for state in self.slos:
             total = state.requests_per_minute * self.sample_every / 60.0

@@ -22,6 +22,8 @@ from actors.correlator import Correlator
 from actors.drill import Drill
 from actors.monitor import Monitor, make_slo_states
 from actors.pager import Level, Pager
+from actors.postmortem import PostmortemWriter
+from actors.releases import ReleaseManager
 from actors.responder import Responder
 from actors.runtime import Runtime
 from actors.service_model import ServiceModel
@@ -89,6 +91,18 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
         runtime.add(Pager("pager", runtime, levels, repeat=ladder.repeat, ack_timeout=ladder.ack_timeout))
         for person in scenario.responders:
             runtime.add(Responder(person.name, runtime, person, [lv.name for lv in levels], scenario.runbooks))
+    eval_set = {c.question: c.answer for c in scenario.eval_set}
+    if scenario.releases:
+        objectives: dict[str, float] = {}
+        for d in scenario.slos:
+            for service in d.service:
+                objectives[service] = max(objectives.get(service, 0.0), d.objective)
+        runtime.add(
+            ReleaseManager(
+                "release-manager", runtime, scenario.releases, eval_set, scenario.live, scenario.canary, objectives
+            )
+        )
+    runtime.add(PostmortemWriter("postmortem", runtime, topology, eval_set))
 
     names = [a.name for a in runtime.actors]
     faults.rules.extend(_fault_rules(scenario, names, path))
@@ -165,9 +179,30 @@ def load_topology(scenario: Scenario, path: str) -> Topology:
         for label, action in (("fault", event.fault), ("recover", event.recover), ("ticket", event.ticket)):
             if action is not None and action.service is not None:
                 refs.append((f"events[{i}].{label}.service", action.service))
+    refs += [(f"releases.{name}.service", r.service) for name, r in scenario.releases.items()]
+    refs += [(f"live.{service}", service) for service in scenario.live]
     for where, name in refs:
         if name not in known:
             raise ScenarioError(f"{path}: {where}: unknown service {name!r} (one of: {hint})")
+    releases = ", ".join(scenario.releases) or "none are defined: add releases:"
+    for service, release in scenario.live.items():
+        if release not in scenario.releases:
+            raise ScenarioError(f"{path}: live.{service}: unknown release {release!r} (one of: {releases})")
+        if scenario.releases[release].service != service:
+            raise ScenarioError(f"{path}: live.{service}: {release} is a release of {scenario.releases[release].service}")
+    for i, event in enumerate(scenario.events):
+        if event.deploy is not None and event.deploy.release not in scenario.releases:
+            raise ScenarioError(
+                f"{path}: events[{i}].deploy.release: unknown release {event.deploy.release!r} (one of: {releases})"
+            )
+    questions = {c.question for c in scenario.eval_set}
+    for name, r in scenario.releases.items():
+        for q in r.answers:
+            if q not in questions:
+                raise ScenarioError(f"{path}: releases.{name}.answers: {q!r} is not a question of eval_set")
+    for name, r in scenario.releases.items():
+        if r.service not in scenario.live:
+            raise ScenarioError(f"{path}: releases.{name}: no release is live on {r.service} (add live: {{{r.service}: ...}})")
     return topology
 
 

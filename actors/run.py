@@ -14,10 +14,15 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+import yaml
+
+from actors.gate import evaluate
+from actors.metrics import pages_per_responder, response_metrics
 from actors.pipeline import Options, build
 from actors.runtime import RunResult
-from bus.trace import JsonlSink, format_line
-from bus.vtime import DurationError, format_vtime, parse_duration
+from bus.messages import PostmortemWritten, RegressionCaseAdded
+from bus.trace import JsonlSink, Trace, format_line
+from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
 from scenarios.loader import ScenarioError, load_scenario
 from scenarios.schema import Scenario
 
@@ -95,6 +100,10 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--ack-loss", type=_probability, default=0.0, metavar="P", help="drop any ack with probability P")
     parser.add_argument("--trace-out", metavar="FILE", help="write the trace as JSON lines to FILE")
+    parser.add_argument(
+        "--out", metavar="DIR", help="write postmortems (DIR/postmortems/INC-001.md) and regression cases here"
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite files that --out would write")
     parser.add_argument("--quiet", action="store_true", help="print only the report, not the trace")
     parser.add_argument("--schema", action="store_true", help="print the scenario JSON Schema and exit")
     return parser
@@ -115,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = Options(seed=args.seed, until=args.until, drop_ack=drop, ack_loss=args.ack_loss)
         runtime = build(scenario, options, path=args.scenario)
         _check_output(args.trace_out, "--trace-out")
+        _check_out_dir(args.out)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -131,14 +141,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sink is not None:
             sink.discard()
         raise
+    code = report(scenario, args, result)
+    if args.out and code != EXIT_CRASH:
+        try:
+            written = write_outputs(result.trace, args.out, args.force)
+        except ScenarioError as exc:
+            if sink is not None:
+                sink.discard()
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        for path in written:
+            print(f"wrote {path}")
     if sink is not None:
         sink.commit()
-    return report(scenario, args, result)
+    return code
 
 
 def report(scenario: Scenario, args: argparse.Namespace, result: RunResult) -> int:
-    """Print the end-of-run report; return the exit code."""
-    seed = runtime_seed = args.seed if args.seed is not None else scenario.seed
+    """Print the end-of-run report and the eval gate; return the exit code."""
+    seed = args.seed if args.seed is not None else scenario.seed
     endings = {
         "done": "the scenario finished",
         "until": "cut off at --until",
@@ -150,16 +171,83 @@ def report(scenario: Scenario, args: argparse.Namespace, result: RunResult) -> i
     print(f"messages: {result.accounts.describe()}")
     if result.busy and result.ending == "until":
         print("still busy at cut-off: " + "; ".join(result.busy))
+    print_incidents(result)
     if args.trace_out:
         print(f"trace written to {args.trace_out}")
-    print(f"seed {runtime_seed}; replay: python -m actors.run {args.scenario} --seed {seed}")
+    if not args.out and result.trace.of(PostmortemWritten):
+        print("postmortems and regression cases: not written (add --out DIR to write them)")
+    print(f"seed {seed}; replay: python -m actors.run {args.scenario} --seed {seed}")
     if not result.accounts.balanced:
         print(f"error: message accounting does not add up: {result.accounts.describe()}", file=sys.stderr)
         return EXIT_CRASH
     if result.ending in ("deadlock", "crash"):
         print(f"error: {result.problem}", file=sys.stderr)
         return EXIT_CRASH
-    return EXIT_OK
+    if not scenario.expect:
+        return EXIT_OK
+    people = [p.name for p in scenario.responders]
+    verdicts = evaluate(scenario.expect, result.trace, people)
+    print()
+    for v in verdicts:
+        print(f"  [{'PASS' if v.passed else 'FAIL'}] {v.name}: {v.figure}")
+    passed = sum(v.passed for v in verdicts)
+    print(f"{passed}/{len(verdicts)} checks passed")
+    if passed == len(verdicts):
+        print("EVAL GATE: PASS (exit 0)")
+        return EXIT_OK
+    print("EVAL GATE: FAIL (exit 1)")
+    return EXIT_EXPECTATION
+
+
+def print_incidents(result: RunResult) -> None:
+    metrics = response_metrics(result.trace)
+    if not metrics:
+        return
+    print(f"{'incident':<9} {'root cause':<18} {'sev':<5} {'alerts':>6} {'ack':>8} {'resolve':>8} {'level':<5} {'pages':>5}  notes")
+    for m in metrics.values():
+        notes = []
+        if m.exhausted:
+            notes.append("LADDER EXHAUSTED")
+        if m.dropped_acks:
+            notes.append(f"{m.dropped_acks} ack(s) dropped")
+        if m.source == "ticket":
+            notes.append("from a ticket")
+        if m.resolved_at is None:
+            notes.append("open")
+        tta = format_duration(m.time_to_ack) if m.time_to_ack is not None else "-"
+        ttr = format_duration(m.time_to_resolve) if m.time_to_resolve is not None else "-"
+        print(f"{m.incident:<9} {m.root[:18]:<18} {m.severity:<5} {m.alerts:>6} {tta:>8} {ttr:>8} {m.level or '-':<5} {m.pages:>5}  {', '.join(notes)}")
+    pages = pages_per_responder(result.trace)
+    if pages:
+        print("pages per responder: " + ", ".join(f"{who} {n}" for who, n in pages.items()))
+
+
+def write_outputs(trace: Trace, out: str, force: bool) -> list[str]:
+    """Write every postmortem and the regression cases under *out*: all or nothing."""
+    files: dict[str, str] = {}
+    for pm in trace.messages(PostmortemWritten):
+        files[os.path.join(out, "postmortems", f"{pm.incident}.md")] = pm.markdown
+    cases = [c.case.model_dump(mode="json", exclude_none=True) for c in trace.messages(RegressionCaseAdded)]
+    if cases:
+        files[os.path.join(out, "regression_cases.yaml")] = yaml.safe_dump(cases, sort_keys=False, allow_unicode=True)
+    clash = [path for path in files if os.path.exists(path)]
+    if clash and not force:
+        raise ScenarioError(f"--out {out}: {clash[0]} already exists (use --force to overwrite, or another --out)")
+    for path, text in files.items():
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    return list(files)
+
+
+def _check_out_dir(path: str | None) -> None:
+    if path is None:
+        return
+    parts = os.path.normpath(path).split(os.sep)
+    if ".." in path.replace("\\", "/").split("/") or parts[0] == "..":
+        raise ScenarioError(f"--out {path}: climbs out of the working folder with '..' (name a folder below it)")
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ScenarioError(f"--out {path}: is a file, not a folder (name a folder)")
 
 
 def _check_output(path: str | None, flag: str) -> None:

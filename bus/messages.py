@@ -23,6 +23,10 @@ __all__ = [
     "AlertCorrelated",
     "AlertFired",
     "AlertResolved",
+    "CanaryStep",
+    "CanaryVerdict",
+    "DeployRequested",
+    "Deployed",
     "DrillNote",
     "Escalated",
     "EscalationExhausted",
@@ -41,7 +45,12 @@ __all__ = [
     "Page",
     "PageAcked",
     "Placement",
+    "PostmortemWritten",
+    "RegressionCase",
+    "RegressionCaseAdded",
+    "ReleaseLive",
     "RequestRollback",
+    "RolledBack",
     "SliReported",
     "StepTaken",
     "TicketFiled",
@@ -567,6 +576,145 @@ class HandedOff(Message):
     def summary(self) -> str:
         tried = ", ".join(self.tried) or "nothing yet"
         return f"{self.responder} ({self.level}) hands {self.incident} off: {self.reason} (tried: {tried})"
+
+
+# --- releases, postmortems --------------------------------------------------------------
+
+
+class DeployRequested(Message):
+    """Ship a release (from the scenario): straight to live, or through the canary."""
+
+    kind: Literal["DeployRequested"] = "DeployRequested"
+    family: ClassVar[str] = "scenario"
+    release: str
+    canary: bool = False
+
+    def summary(self) -> str:
+        return f"deploy {self.release}" + (" through the canary" if self.canary else " (no canary)")
+
+
+class ReleaseLive(Message):
+    """What serves a service now: its quality drives the service model."""
+
+    kind: Literal["ReleaseLive"] = "ReleaseLive"
+    family: ClassVar[str] = "release"
+    service: str
+    release: str
+    quality: float
+    #: During a canary: the candidate and the share of traffic it takes.
+    candidate: str | None = None
+    weight: float = 0.0
+
+    def summary(self) -> str:
+        if self.candidate:
+            return f"{self.service}: {self.release} with {self.candidate} at {self.weight:.0%} (quality {self.quality:.0%})"
+        return f"{self.service}: {self.release} live (quality {self.quality:.0%})"
+
+
+class Deployed(Message):
+    """A release went live without a canary."""
+
+    kind: Literal["Deployed"] = "Deployed"
+    family: ClassVar[str] = "release"
+    service: str
+    release: str
+    previous: str
+    canary: bool = False
+
+    def summary(self) -> str:
+        return f"{self.release} deployed to {self.service} (was {self.previous}), no canary"
+
+
+class RolledBack(Message):
+    """Back to the last good release; the bad one is marked."""
+
+    kind: Literal["RolledBack"] = "RolledBack"
+    family: ClassVar[str] = "release"
+    service: str
+    bad: str
+    to: str
+    reason: str
+    #: Eval questions the bad release answers wrong.
+    regressed: list[str] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"rolled back {self.bad} -> {self.to} on {self.service} ({self.reason})"
+
+
+class CanaryStep(Message):
+    """A canary step's analysis: pass, fail or inconclusive."""
+
+    kind: Literal["CanaryStep"] = "CanaryStep"
+    family: ClassVar[str] = "release"
+    release: str
+    weight: float
+    sli: float | None
+    result: Literal["pass", "fail", "inconclusive"]
+
+    def summary(self) -> str:
+        sli = "no SLI" if self.sli is None else f"SLI {self.sli:.1%}"
+        return f"canary {self.release} at {self.weight:.0%}: {sli} -> {self.result}"
+
+
+class CanaryVerdict(Message):
+    """The canary's decision, with the scores and the failed cases."""
+
+    kind: Literal["CanaryVerdict"] = "CanaryVerdict"
+    family: ClassVar[str] = "release"
+    release: str
+    service: str
+    verdict: Literal["promote", "reject", "abort", "hold"]
+    candidate_score: float
+    live_score: float
+    failed_cases: list[str]
+    live_after: str
+    reason: str
+
+    def summary(self) -> str:
+        return (
+            f"{self.release} canary decision: {self.verdict} (score {self.candidate_score:.0%} vs live "
+            f"{self.live_score:.0%}); live is {self.live_after}: {self.reason}"
+        )
+
+
+class RegressionCase(BaseModel):
+    """An eval case born of an incident: the condition, and what must hold under it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    incident: str
+    condition: str
+    expect: str = "service stays within SLO / degrades safely under this condition"
+    service: str
+    #: For answer regressions: the question the bad release got wrong, and the right answer.
+    question: str | None = None
+    answer: str | None = None
+
+
+class RegressionCaseAdded(Message):
+    """The postmortem writer turned an incident into a regression case."""
+
+    kind: Literal["RegressionCaseAdded"] = "RegressionCaseAdded"
+    family: ClassVar[str] = "postmortem"
+    case: RegressionCase
+
+    def summary(self) -> str:
+        what = f"{self.case.question!r} must answer {self.case.answer!r}" if self.case.question else self.case.condition
+        return f"{self.case.id}: {what}"
+
+
+class PostmortemWritten(Message):
+    """A blameless postmortem, in Markdown (the CLI writes it under --out)."""
+
+    kind: Literal["PostmortemWritten"] = "PostmortemWritten"
+    family: ClassVar[str] = "postmortem"
+    incident: str
+    title: str
+    sections: list[str]
+    markdown: str
+
+    def summary(self) -> str:
+        return f"postmortem {self.incident}: {self.title} ({len(self.sections)} sections)"
 
 
 def _roles(placements: list[Placement]) -> str:

@@ -51,10 +51,8 @@ def load_scenario(path: str, overrides: dict[str, Any] | None = None) -> Scenari
 
 
 def parse_scenario(text: str, path: str = "<scenario>", overrides: dict[str, Any] | None = None) -> Scenario:
-    data = _read_yaml(text, path)
-    if not isinstance(data, dict):
-        got = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise ScenarioError(f"{path}: a scenario is a mapping of fields (name:, events:, ...), got {got}")
+    data = _read_mapping(text, path)
+    data = _extend(data, path, depth=0)
     if overrides:
         data = {**data, **overrides}
     try:
@@ -63,6 +61,47 @@ def parse_scenario(text: str, path: str = "<scenario>", overrides: dict[str, Any
         raise ScenarioError(_first_error(exc, path)) from None
     except RecursionError:
         raise ScenarioError(f"{path}: nested too deeply to be a scenario") from None
+
+
+def _read_mapping(text: str, path: str) -> dict[str, Any]:
+    data = _read_yaml(text, path)
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError(f"{path}: a scenario is a mapping of fields (name:, events:, ...), got {got}")
+    return data
+
+
+def _extend(data: dict[str, Any], path: str, depth: int) -> dict[str, Any]:
+    """``extends: base.yaml``: the base scenario (a file beside this one), with this file's
+    fields laid over it: mappings merge key by key, everything else replaces."""
+    base_name = data.get("extends")
+    if base_name is None:
+        return data
+    if not isinstance(base_name, str) or not base_name or "/" in base_name or "\\" in base_name or base_name.startswith("."):
+        raise ScenarioError(f"{path}: extends: {base_name!r} must name a scenario file in the same folder (e.g. bad_deploy.yaml)")
+    if depth >= 4:
+        raise ScenarioError(f"{path}: extends: more than 4 levels of extends (is there a loop?)")
+    base_path = os.path.join(os.path.dirname(path), base_name)
+    if not os.path.isfile(base_path):
+        raise ScenarioError(f"{path}: extends: no scenario file {base_path} (check the name)")
+    with open(base_path, "rb") as fh:
+        raw = fh.read(MAX_BYTES + 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{base_path}: not UTF-8 text (save the file as UTF-8)") from None
+    base = _extend(_read_mapping(text, base_path), base_path, depth + 1)
+    own = {k: v for k, v in data.items() if k != "extends"}
+    return _merge(base, own)
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _merge(base[key], value) if key in base else value
+        return out
+    return over
 
 
 def _read_yaml(text: str, path: str) -> Any:

@@ -273,6 +273,44 @@ class StepDef(Strict):
         return self
 
 
+class EvalCase(Strict):
+    """A question of the eval set and its right answer."""
+
+    question: str
+    answer: str
+
+
+class ReleaseDef(Strict):
+    """A release of a service: its quality (share of good requests) and its answers."""
+
+    service: str
+    quality: Fraction = 1.0
+    answers: dict[str, str] = Field(
+        default_factory=dict, description="answers that differ from the eval set's right ones"
+    )
+
+
+class CanaryDef(Strict):
+    """A stepped canary with analysis at each step (Argo Rollouts / Flagger style)."""
+
+    steps: list[Annotated[float, Field(gt=0.0, le=1.0)]] = Field(default_factory=lambda: [0.1, 0.5, 1.0])
+    analysis: Duration = Field(300.0, description="how long each step runs before its analysis")
+    success_sli: Fraction | None = Field(None, description="pass at or above this SLI (default: the SLO objective)")
+    failure_sli: Fraction | None = Field(None, description="fail below this SLI (default: success_sli - 0.05)")
+    failure_limit: int = Field(1, ge=1, description="failed analyses that abort the canary")
+
+    @model_validator(mode="after")
+    def _steps(self) -> CanaryDef:
+        if not self.steps or self.steps[-1] != 1.0 or sorted(self.steps) != self.steps:
+            raise ValueError("steps must rise and end at 1.0 (e.g. [0.1, 0.5, 1.0])")
+        return self
+
+
+class DeployEvent(Strict):
+    release: str
+    canary: bool = Field(False, description="true: score it on the eval set and step it through the canary")
+
+
 class Event(Strict):
     """Something that happens to the world at a virtual time. Give exactly one action."""
 
@@ -281,6 +319,7 @@ class Event(Strict):
     fault: FaultEvent | None = None
     recover: RecoverEvent | None = None
     ticket: TicketEvent | None = None
+    deploy: DeployEvent | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> Event:
@@ -296,6 +335,46 @@ class Supervision(Strict):
     """What happens when an actor's handler raises."""
 
     restart: bool = Field(False, description="restart crashed actors (state rebuilt from the trace)")
+
+
+class Expectation(Strict):
+    """One check of the eval gate. Give ``check`` (its type) and the fields it uses; see the
+    README for every type. Durations count from the first incident's opening unless said."""
+
+    check: Literal[
+        "storm_correlated",
+        "paged",
+        "acked",
+        "escalated",
+        "no_exhaustion",
+        "exhausted",
+        "ticket_linked",
+        "sli_recovered",
+        "resolved",
+        "postmortem_written",
+        "regression_case_added",
+        "canary",
+        "runbook_step",
+    ]
+    name: str | None = Field(None, description="shown by the gate (default: made from the check)")
+    incident: str | None = None
+    alerts: int | None = Field(None, ge=0)
+    incidents: int | None = Field(None, ge=0)
+    severity: Literal["sev1", "sev2", "sev3", "sev4"] | None = None
+    level: str | None = None
+    by: str | None = None
+    within: Duration | None = None
+    burn_at_least: float | None = None
+    ticket: str | None = None
+    route: str | None = None
+    service: str | None = None
+    sli_from: Fraction | None = None
+    sli_to: Fraction | None = None
+    release: str | None = None
+    verdict: Literal["promote", "reject", "abort", "hold"] | None = None
+    live_after: str | None = None
+    step: str | None = None
+    blameless: bool = True
 
 
 class Scenario(Strict):
@@ -316,6 +395,11 @@ class Scenario(Strict):
     runbooks: dict[str, list[StepDef]] = Field(
         default_factory=dict, description="keyed by fault signature or alert symptom"
     )
+    eval_set: list[EvalCase] = Field(default_factory=list, description="the questions releases are scored on")
+    releases: dict[str, ReleaseDef] = Field(default_factory=dict, description="by name")
+    live: dict[str, str] = Field(default_factory=dict, description="the release live on each service at the start")
+    canary: CanaryDef = Field(default_factory=CanaryDef)
+    expect: list[Expectation] = Field(default_factory=list, description="the eval gate's checks")
     events: list[Event] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list, description="fault rules of the bus")
     supervision: Supervision = Field(default_factory=Supervision)

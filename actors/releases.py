@@ -1,0 +1,207 @@
+"""The release manager: deploys, rollbacks, regression cases and the canary.
+
+- A deploy without a canary goes live at once (``Deployed``); the live release's quality
+  drives the service model (``ReleaseLive``).
+- A rollback returns to the last good release at once and marks the bad one (``RolledBack``,
+  naming the eval questions the bad release gets wrong).
+- Regression cases from postmortems join the eval set.
+- A canaried deploy is first scored against live on the eval set with every regression case
+  (:func:`actors.canary.offline_verdict`): rejected unless it does at least as well and
+  passes them all. Then it steps through traffic weights (10% -> 50% -> 100%), each
+  analysed on the service's SLI after ``analysis``: a failure limit aborts, an inconclusive
+  analysis holds for a human, the last step promotes (``CanaryVerdict``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from actors.base import Actor
+from actors.canary import analyse, answers_of, offline_verdict
+from bus.messages import (
+    CanaryStep,
+    CanaryVerdict,
+    Deployed,
+    DeployRequested,
+    RegressionCase,
+    RegressionCaseAdded,
+    ReleaseLive,
+    RequestRollback,
+    RolledBack,
+    SliReported,
+)
+from bus.trace import Envelope
+from scenarios.schema import CanaryDef, ReleaseDef
+
+if TYPE_CHECKING:
+    from actors.runtime import Runtime
+
+__all__ = ["ReleaseManager"]
+
+
+@dataclass
+class Canary:
+    release: str
+    service: str
+    step: int = 0
+    failures: int = 0
+    started: float = 0.0
+    scores: tuple[float, float] = (1.0, 1.0)
+    failed_cases: list[str] = field(default_factory=list)
+
+
+class ReleaseManager(Actor):
+    family = "release"
+    subscribes = (DeployRequested, RequestRollback, RegressionCaseAdded, SliReported)
+
+    def __init__(
+        self,
+        name: str,
+        runtime: Runtime,
+        releases: dict[str, ReleaseDef],
+        eval_set: dict[str, str],
+        live: dict[str, str],
+        canary: CanaryDef,
+        objectives: dict[str, float],
+    ) -> None:
+        self.releases = releases
+        self.eval_set = eval_set
+        self.initial = live
+        self.canary_def = canary
+        self.objectives = objectives
+        super().__init__(name, runtime)
+
+    def setup(self) -> None:
+        self.live = dict(self.initial)
+        self.good: dict[str, list[str]] = {s: [r] for s, r in self.initial.items()}
+        self.bad: set[str] = set()
+        self.regressions: list[RegressionCase] = []
+        self.canaries: dict[str, Canary] = {}
+        #: (time, lowest SLI of the sample) per service: what a canary analysis reads
+        self.sli: dict[str, tuple[float, float]] = {}
+
+    def on_start(self) -> None:
+        for service, release in self.live.items():
+            self._publish_live(service)
+
+    def busy(self) -> str | None:
+        return f"canary of {', '.join(self.canaries)} in progress" if self.canaries else None
+
+    def answers(self, release: str) -> dict[str, str]:
+        return answers_of(self.releases[release].answers, self.eval_set)
+
+    def _publish_live(self, service: str, canary: Canary | None = None, weight: float = 0.0) -> None:
+        release = self.live[service]
+        quality = self.releases[release].quality
+        if canary is not None:
+            quality = (1 - weight) * quality + weight * self.releases[canary.release].quality
+        self.send(
+            ReleaseLive(
+                service=service,
+                release=release,
+                quality=round(quality, 6),
+                candidate=canary.release if canary else None,
+                weight=weight,
+            )
+        )
+
+    # --- deploys and rollbacks ---------------------------------------------------------
+
+    def on_deploy_requested(self, msg: DeployRequested, env: Envelope) -> None:
+        service = self.releases[msg.release].service
+        if msg.canary:
+            self._start_canary(msg.release, service)
+            return
+        previous = self.live.get(service, "none")
+        self.live[service] = msg.release
+        self.send(Deployed(service=service, release=msg.release, previous=previous))
+        self._publish_live(service)
+
+    def on_request_rollback(self, msg: RequestRollback, env: Envelope) -> None:
+        current = self.live.get(msg.service)
+        good = [r for r in self.good.get(msg.service, []) if r != current and r not in self.bad]
+        if current is None or not good:
+            return  # nothing to go back to: the responder sees no recovery and hands off
+        target = good[-1]
+        self.bad.add(current)
+        self.live[msg.service] = target
+        right = self.eval_set
+        wrong = [q for q, a in self.answers(current).items() if right.get(q) != a]
+        self.send(RolledBack(service=msg.service, bad=current, to=target, reason=msg.reason, regressed=wrong))
+        self._publish_live(msg.service)
+
+    def on_regression_case_added(self, msg: RegressionCaseAdded, env: Envelope) -> None:
+        self.regressions.append(msg.case)
+
+    def on_sli_reported(self, msg: SliReported, env: Envelope) -> None:
+        seen = self.sli.get(msg.service)
+        if seen is None or seen[0] < env.t:
+            self.sli[msg.service] = (env.t, msg.sli)
+        else:
+            self.sli[msg.service] = (env.t, min(seen[1], msg.sli))
+
+    # --- the canary ----------------------------------------------------------------------
+
+    def _start_canary(self, release: str, service: str) -> None:
+        live = self.live.get(service)
+        regressions = [(c.id, c.question, c.answer) for c in self.regressions if c.question and c.answer]
+        offline = offline_verdict(
+            self.answers(release),
+            self.answers(live) if live else {},
+            self.eval_set,
+            regressions,  # type: ignore[arg-type]
+        )
+        canary = Canary(release, service, scores=(offline.candidate_score, offline.live_score), failed_cases=offline.failed_cases)
+        if not offline.promote:
+            self._verdict(canary, "reject", offline.reason)
+            return
+        self.canaries[release] = canary
+        self._step(canary)
+
+    def _step(self, canary: Canary) -> None:
+        weight = self.canary_def.steps[canary.step]
+        canary.started = self.now
+        self._publish_live(canary.service, canary, weight)
+        self.call_later(self.canary_def.analysis, self._analyse, canary)
+
+    def _analyse(self, canary: Canary) -> None:
+        weight = self.canary_def.steps[canary.step]
+        success = self.canary_def.success_sli or self.objectives.get(canary.service, 0.99)
+        failure = self.canary_def.failure_sli or success - 0.05
+        seen = self.sli.get(canary.service)
+        sli = seen[1] if seen is not None and seen[0] > canary.started else None
+        result = analyse(sli, success, failure)
+        self.send(CanaryStep(release=canary.release, weight=weight, sli=sli, result=result))  # type: ignore[arg-type]
+        if result == "fail":
+            canary.failures += 1
+            if canary.failures >= self.canary_def.failure_limit:
+                self._verdict(canary, "abort", f"SLI {sli:.1%} under {failure:.1%} at {weight:.0%} of traffic")
+                return
+            self._step(canary)
+        elif result == "inconclusive":
+            self._verdict(canary, "hold", f"inconclusive at {weight:.0%} of traffic: holding for a human")
+        elif canary.step + 1 < len(self.canary_def.steps):
+            canary.step += 1
+            self._step(canary)
+        else:
+            self.live[canary.service] = canary.release
+            self.good.setdefault(canary.service, []).append(canary.release)
+            self._verdict(canary, "promote", f"passed {len(self.canary_def.steps)} steps up to 100% of traffic")
+
+    def _verdict(self, canary: Canary, verdict: str, reason: str) -> None:
+        self.canaries.pop(canary.release, None)
+        if verdict != "hold":
+            self._publish_live(canary.service)
+        self.send(
+            CanaryVerdict(
+                release=canary.release,
+                service=canary.service,
+                verdict=verdict,  # type: ignore[arg-type]
+                candidate_score=canary.scores[0],
+                live_score=canary.scores[1],
+                failed_cases=canary.failed_cases,
+                live_after=self.live[canary.service],
+                reason=reason,
+            )
+        )
