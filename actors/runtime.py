@@ -24,7 +24,7 @@ import anyio
 
 from actors.base import Actor
 from bus.bus import Accounts, Bus
-from bus.clock import VirtualClockLoop, describe_blocked_tasks, run_virtual
+from bus.clock import Pacer, VirtualClockLoop, describe_blocked_tasks, run_virtual
 from bus.messages import ActorCrashed, ActorRestarted
 from bus.trace import Envelope, Trace
 from bus.vtime import format_vtime
@@ -86,8 +86,8 @@ class Runtime:
 
     # --- running -----------------------------------------------------------------
 
-    def run(self, speed: float | None = None) -> RunResult:
-        """Run to the end on a fresh virtual clock."""
+    def run(self, speed: float | None = None, pacer: Pacer | None = None) -> RunResult:
+        """Run to the end on a fresh virtual clock (paced at *speed* by *pacer*, if given)."""
         # A run keeps every envelope alive in the trace until it ends, so the collector's
         # young-generation scans find no garbage, yet cost a quarter of a storm's time.
         # The collector rests while the simulation runs; cyclic garbage made meanwhile
@@ -95,7 +95,7 @@ class Runtime:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            run_virtual(self._run_quietly, speed=speed)
+            run_virtual(self._run_quietly, speed=speed, pacer=pacer)
         finally:
             if was_enabled:
                 gc.enable()

@@ -12,7 +12,8 @@ the hook does not make progress, raises :class:`VirtualDeadlock` naming each blo
 and what it waits on. A run never hangs.
 
 Pacing (``speed``: virtual seconds per wall second) is the loop's business alone: it waits
-in real time before each jump so a person can watch a drill unfold.
+in real time before each jump so a person can watch a drill unfold. The wall clock it
+paces by is handed in (``pacer``) by the command line; nothing here reads one.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from __future__ import annotations
 import asyncio
 import os
 import selectors
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["VirtualClockLoop", "VirtualDeadlock", "describe_blocked_tasks", "run_virtual"]
+__all__ = ["Pacer", "VirtualClockLoop", "VirtualDeadlock", "describe_blocked_tasks", "run_virtual"]
 
 T = TypeVar("T")
+#: (read the wall clock, sleep in real time): what --speed paces by, handed in by the CLI.
+Pacer = tuple[Callable[[], float], Callable[[float], None]]
 
 # Two timers closer than this fire together; fixed so every machine behaves the same.
 _RESOLUTION = 1e-9
@@ -85,12 +87,13 @@ class _VirtualSelector:
 class VirtualClockLoop(asyncio.SelectorEventLoop):
     """An asyncio loop on virtual time. Pass the class itself as anyio's ``loop_factory``."""
 
-    def __init__(self, speed: float | None = None) -> None:
+    def __init__(self, speed: float | None = None, pacer: Pacer | None = None) -> None:
         super().__init__()
         self._now = 0.0
         self._clock_resolution = _RESOLUTION
         self._selector = _VirtualSelector(self, self._selector)  # type: ignore[assignment]
-        self.speed = speed
+        self.speed = speed if pacer is not None else None
+        self._pacer = pacer
         #: Called when every task is blocked, with the time of the next timer (None: none);
         #: returns True if it made progress possible (then time does not jump).
         self.on_idle: Callable[[float | None], bool] | None = None
@@ -108,12 +111,13 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
 
     def _pace(self, target: float) -> None:
         """Wait in real time until *target* is due at ``speed`` virtual seconds per second."""
-        assert self.speed is not None
+        assert self.speed is not None and self._pacer is not None
+        wall_now, wall_sleep = self._pacer
         if self._wall_origin is None:
-            self._wall_origin = time.monotonic() - self._now / self.speed
-        delay = self._wall_origin + target / self.speed - time.monotonic()
+            self._wall_origin = wall_now() - self._now / self.speed
+        delay = self._wall_origin + target / self.speed - wall_now()
         if delay > 0:
-            time.sleep(delay)
+            wall_sleep(delay)
             self.real_wait_seconds += delay
 
 
@@ -139,15 +143,18 @@ def describe_blocked_tasks(loop: asyncio.AbstractEventLoop) -> list[str]:
 
 
 def run_virtual(
-    fn: Callable[..., Coroutine[Any, Any, T]], *args: Any, speed: float | None = None
+    fn: Callable[..., Coroutine[Any, Any, T]], *args: Any, speed: float | None = None, pacer: Pacer | None = None
 ) -> tuple[T, VirtualClockLoop]:
-    """Run ``fn(*args)`` under anyio on a fresh virtual clock; return its result and the loop."""
+    """Run ``fn(*args)`` under anyio on a fresh virtual clock; return its result and the loop.
+
+    With *speed* and a *pacer*, virtual time advances at *speed* virtual seconds per wall second.
+    """
     import anyio
 
     loops: list[VirtualClockLoop] = []
 
     def factory() -> VirtualClockLoop:
-        loop = VirtualClockLoop(speed=speed)
+        loop = VirtualClockLoop(speed=speed, pacer=pacer)
         loops.append(loop)
         return loop
 

@@ -77,8 +77,16 @@ def test_speed_paces_jumps_in_real_time() -> None:
     async def main() -> None:
         await anyio.sleep(60)
 
-    _, loop = run_virtual(main, speed=6000.0)  # 60 virtual seconds at 6000x: 10 ms
-    assert loop.real_wait_seconds > 0.0
+    waits: list[float] = []
+    wall = [100.0]
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        wall[0] += seconds
+
+    _, loop = run_virtual(main, speed=600.0, pacer=(lambda: wall[0], sleep))
+    assert waits == [pytest.approx(0.1)]  # 60 virtual seconds at 600x: a tenth of a wall second
+    assert loop.real_wait_seconds == pytest.approx(0.1)
 
 
 @pytest.mark.anyio
