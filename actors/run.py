@@ -17,13 +17,15 @@ from typing import NoReturn
 
 import yaml
 
+from rich.console import Console
+
 from actors.gate import evaluate
-from actors.metrics import pages_per_responder, response_metrics
 from actors.pipeline import Options, build
 from actors.runtime import RunResult
+from actors.view import TraceView
 from bus.messages import PostmortemWritten, RegressionCaseAdded
-from bus.trace import JsonlSink, Trace, format_line
-from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
+from bus.trace import JsonlSink, Trace
+from bus.vtime import DurationError, format_vtime, parse_duration
 from scenarios.loader import ScenarioError, load_scenario
 from scenarios.schema import Scenario
 
@@ -106,6 +108,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--force", action="store_true", help="overwrite files that --out would write")
     parser.add_argument("--quiet", action="store_true", help="print only the report, not the trace")
+    parser.add_argument("--verbose", action="store_true", help="also print SLI reports and release weights")
+    parser.add_argument("--only", metavar="KINDS", help="print only these message kinds (e.g. Page,Ack)")
+    parser.add_argument("--incident", metavar="ID", help="print only the messages of one incident (e.g. INC-001)")
+    parser.add_argument("--tree", action="store_true", help="indent each message under its causal parent")
+    parser.add_argument("--svg", metavar="FILE", help="also save the console output as an SVG picture")
     parser.add_argument("--schema", action="store_true", help="print the scenario JSON Schema and exit")
     return parser
 
@@ -133,17 +140,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     sink = JsonlSink(args.trace_out) if args.trace_out else None
     if sink is not None:
         runtime.bus.trace.sinks.append(sink)
-    if not args.quiet:
-        start = scenario.start
-        runtime.bus.trace.sinks.append(lambda env: print(format_line(env, start), flush=args.speed is not None))
+    console = make_console(args)
+    ladder = scenario.escalation
+    view = TraceView(
+        console,
+        start=scenario.start,
+        verbose=args.verbose,
+        only=[k.strip() for k in (args.only or "").split(",") if k.strip()],
+        incident=args.incident,
+        tree=args.tree,
+        quiet=args.quiet,
+        live_panel=not args.svg,  # a recording keeps every refresh of the panel: picture the lines
+        escalate_after={lv.name: lv.escalate_after for lv in ladder.levels} if ladder else {},
+    )
+    runtime.bus.trace.sinks.append(view)
     try:
-        # The wall clock enters here only, to pace --speed; the simulation never reads it.
-        result = runtime.run(speed=args.speed, pacer=(time.monotonic, time.sleep))
+        with view:
+            # The wall clock enters here only, to pace --speed; the simulation never reads it.
+            result = runtime.run(speed=args.speed, pacer=(time.monotonic, time.sleep))
     except BaseException:
         if sink is not None:
             sink.discard()
         raise
-    code = report(scenario, args, result)
+    code = report(scenario, args, result, view)
     if args.out and code != EXIT_CRASH:
         try:
             written = write_outputs(result.trace, args.out, args.force)
@@ -153,13 +172,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_INPUT
         for path in written:
-            print(f"wrote {path}")
+            console.print(f"wrote {path}", highlight=False)
     if sink is not None:
         sink.commit()
+    if args.svg:
+        shown = [a for a in (sys.argv[1:] if argv is None else argv) if a != args.svg and a != "--svg"]
+        console.save_svg(args.svg, title="python -m actors.run " + " ".join(shown))
     return code
 
 
-def report(scenario: Scenario, args: argparse.Namespace, result: RunResult) -> int:
+def make_console(args: argparse.Namespace) -> Console:
+    """A terminal gets colour and the live panel; a pipe gets plain lines. NO_COLOR is
+    honoured by rich. --svg records (in colour) what is printed."""
+    if args.svg:
+        return Console(record=True, force_terminal=True, color_system="truecolor", width=140)
+    console = Console()
+    if not console.is_terminal:  # a pipe or a file: wide enough that tables do not fold
+        console = Console(width=140)
+    return console
+
+
+def report(scenario: Scenario, args: argparse.Namespace, result: RunResult, view: TraceView) -> int:
     """Print the end-of-run report and the eval gate; return the exit code."""
     seed = args.seed if args.seed is not None else scenario.seed
     endings = {
@@ -168,60 +201,25 @@ def report(scenario: Scenario, args: argparse.Namespace, result: RunResult) -> i
         "deadlock": "virtual deadlock",
         "crash": "an actor crashed",
     }
-    print()
-    print(f"== {scenario.name}: run over at {format_vtime(result.ended_at)} ({endings[result.ending]}) ==")
-    print(f"messages: {result.accounts.describe()}")
+    header = f"== {scenario.name}: run over at {format_vtime(result.ended_at)} ({endings[result.ending]}) =="
+    lines = [f"messages: {result.accounts.describe()}"]
     if result.busy and result.ending == "until":
-        print("still busy at cut-off: " + "; ".join(result.busy))
-    print_incidents(result)
+        lines.append("still busy at cut-off: " + "; ".join(result.busy))
     if args.trace_out:
-        print(f"trace written to {args.trace_out}")
+        lines.append(f"trace written to {args.trace_out}")
     if not args.out and result.trace.of(PostmortemWritten):
-        print("postmortems and regression cases: not written (add --out DIR to write them)")
-    print(f"seed {seed}; replay: python -m actors.run {args.scenario} --seed {seed}")
+        lines.append("postmortems and regression cases: not written (add --out DIR to write them)")
+    lines.append(f"seed {seed}; replay: python -m actors.run {args.scenario} --seed {seed}")
+    failed = not result.accounts.balanced or result.ending in ("deadlock", "crash")
+    verdicts = [] if failed else evaluate(scenario.expect, result.trace, [p.name for p in scenario.responders])
+    view.report(result.trace, header, lines, verdicts)
     if not result.accounts.balanced:
         print(f"error: message accounting does not add up: {result.accounts.describe()}", file=sys.stderr)
         return EXIT_CRASH
     if result.ending in ("deadlock", "crash"):
         print(f"error: {result.problem}", file=sys.stderr)
         return EXIT_CRASH
-    if not scenario.expect:
-        return EXIT_OK
-    people = [p.name for p in scenario.responders]
-    verdicts = evaluate(scenario.expect, result.trace, people)
-    print()
-    for v in verdicts:
-        print(f"  [{'PASS' if v.passed else 'FAIL'}] {v.name}: {v.figure}")
-    passed = sum(v.passed for v in verdicts)
-    print(f"{passed}/{len(verdicts)} checks passed")
-    if passed == len(verdicts):
-        print("EVAL GATE: PASS (exit 0)")
-        return EXIT_OK
-    print("EVAL GATE: FAIL (exit 1)")
-    return EXIT_EXPECTATION
-
-
-def print_incidents(result: RunResult) -> None:
-    metrics = response_metrics(result.trace)
-    if not metrics:
-        return
-    print(f"{'incident':<9} {'root cause':<18} {'sev':<5} {'alerts':>6} {'ack':>8} {'resolve':>8} {'level':<5} {'pages':>5}  notes")
-    for m in metrics.values():
-        notes = []
-        if m.exhausted:
-            notes.append("LADDER EXHAUSTED")
-        if m.dropped_acks:
-            notes.append(f"{m.dropped_acks} ack(s) dropped")
-        if m.source == "ticket":
-            notes.append("from a ticket")
-        if m.resolved_at is None:
-            notes.append("open")
-        tta = format_duration(m.time_to_ack) if m.time_to_ack is not None else "-"
-        ttr = format_duration(m.time_to_resolve) if m.time_to_resolve is not None else "-"
-        print(f"{m.incident:<9} {m.root[:18]:<18} {m.severity:<5} {m.alerts:>6} {tta:>8} {ttr:>8} {m.level or '-':<5} {m.pages:>5}  {', '.join(notes)}")
-    pages = pages_per_responder(result.trace)
-    if pages:
-        print("pages per responder: " + ", ".join(f"{who} {n}" for who, n in pages.items()))
+    return EXIT_OK if all(v.passed for v in verdicts) else EXIT_EXPECTATION
 
 
 def write_outputs(trace: Trace, out: str, force: bool) -> list[str]:

@@ -1,0 +1,248 @@
+"""The console: a trace worth watching, a live status panel, and the run report.
+
+This is the only module that imports rich; it reads envelopes and never touches the
+simulation. One line per message: virtual time (and the drill's wall time), sender ->
+recipients, the kind coloured by actor family, a short summary, the incident as a tag.
+Dropped, delayed and duplicated copies show the rule that hit them; escalations stand out.
+On a terminal a live panel (SLOs, open incidents with their countdown to the next
+escalation, the live release) refreshes as virtual time moves; in a pipe the output is
+plain lines with no control codes. ``NO_COLOR`` is honoured (rich reads it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from actors.gate import Verdict
+from actors.metrics import pages_per_responder, response_metrics
+from bus.messages import (
+    AckTimedOut,
+    Escalated,
+    EscalationExhausted,
+    IncidentAcknowledged,
+    IncidentOpened,
+    IncidentResolved,
+    IncidentTriggered,
+    Page,
+    ReleaseLive,
+    SliReported,
+)
+from bus.trace import Envelope, Trace
+from bus.vtime import format_duration, format_vtime
+
+__all__ = ["FAMILY_STYLES", "TraceView"]
+
+FAMILY_STYLES = {
+    "scenario": "bright_white",
+    "monitor": "cyan",
+    "correlator": "magenta",
+    "pager": "yellow",
+    "responder": "green",
+    "release": "blue",
+    "postmortem": "bright_black",
+    "runtime": "bold red",
+}
+LOUD = {"Escalated": "bold yellow", "EscalationExhausted": "bold red", "AckTimedOut": "bold yellow", "ActorCrashed": "bold red"}
+
+
+@dataclass
+class Status:
+    """What the live panel shows, kept up to date from the envelopes."""
+
+    slos: dict[str, SliReported] = field(default_factory=dict)
+    incidents: dict[str, dict[str, object]] = field(default_factory=dict)
+    releases: dict[str, ReleaseLive] = field(default_factory=dict)
+    now: float = 0.0
+
+    def update(self, env: Envelope, escalate_after: dict[str, float]) -> None:
+        self.now = env.t
+        m = env.msg
+        if isinstance(m, SliReported):
+            self.slos[m.slo] = m
+        elif isinstance(m, ReleaseLive):
+            self.releases[m.service] = m
+        elif isinstance(m, IncidentOpened):
+            self.incidents[m.incident] = {"severity": m.severity, "root": m.root_service, "state": "open", "level": "-", "holder": "-", "deadline": None}
+        elif isinstance(m, IncidentTriggered) and m.incident in self.incidents:
+            self.incidents[m.incident].update(state="triggered", level=m.level)
+        elif isinstance(m, Page) and m.incident in self.incidents:
+            after = escalate_after.get(m.level)
+            self.incidents[m.incident].update(level=m.level, holder=m.responder, state="triggered", deadline=env.t + after if after else None)
+        elif isinstance(m, IncidentAcknowledged) and m.incident in self.incidents:
+            self.incidents[m.incident].update(state="acked", holder=m.by, deadline=None)
+        elif isinstance(m, EscalationExhausted) and m.incident in self.incidents:
+            self.incidents[m.incident].update(state="EXHAUSTED", deadline=None)
+        elif isinstance(m, IncidentResolved):
+            self.incidents.pop(m.incident, None)
+
+    def render(self) -> Panel:
+        slos = Table(title="SLOs", expand=True, box=None)
+        for col in ("slo", "SLI", "budget", "burn"):
+            slos.add_column(col)
+        for name, r in list(self.slos.items())[-8:]:
+            style = "red" if r.action == "page" else "yellow" if r.action == "ticket" else ""
+            burns = " ".join(f"{k} {v:.1f}x" for k, v in r.burns.items())
+            slos.add_row(name, f"{r.sli:.1%}", f"{r.budget_remaining:.0%}", burns, style=style)
+        incidents = Table(title="open incidents", expand=True, box=None)
+        for col in ("incident", "sev", "root", "state", "level", "holder", "escalates in"):
+            incidents.add_column(col)
+        for iid, i in self.incidents.items():
+            deadline = i["deadline"]
+            countdown = format_duration(max(0.0, float(deadline) - self.now)) if deadline is not None else "-"  # type: ignore[arg-type]
+            incidents.add_row(iid, str(i["severity"]), str(i["root"]), str(i["state"]), str(i["level"]), str(i["holder"]), countdown)
+        live = " · ".join(f"{s}: {r.release}" + (f" + {r.candidate} {r.weight:.0%}" if r.candidate else "") for s, r in self.releases.items())
+        return Panel(Group(slos, incidents, Text(f"live: {live or '-'}")), title=f"shift at {format_vtime(self.now)}")
+
+
+class TraceView:
+    """Prints the trace as it is recorded, and the report at the end."""
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        start: datetime | None = None,
+        verbose: bool = False,
+        only: Sequence[str] = (),
+        incident: str | None = None,
+        tree: bool = False,
+        quiet: bool = False,
+        live_panel: bool = False,
+        escalate_after: dict[str, float] | None = None,
+    ) -> None:
+        self.console = console
+        self.start = start
+        self.verbose = verbose
+        self.only = [o.lower() for o in only]
+        self.incident = incident
+        self.tree = tree
+        self.quiet = quiet
+        self.status = Status()
+        self.escalate_after = escalate_after or {}
+        self._depth: dict[int, int] = {}
+        self._live: Live | None = None
+        if live_panel and console.is_terminal and not quiet:
+            self._live = Live(self.status.render(), console=console, auto_refresh=False, transient=False)
+
+    # --- the trace -----------------------------------------------------------------------
+
+    def __enter__(self) -> TraceView:
+        if self._live is not None:
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.update(self.status.render(), refresh=True)
+            self._live.stop()
+
+    def wants(self, env: Envelope) -> bool:
+        if self.incident is not None and env.incident != self.incident:
+            return False
+        if self.only:
+            return any(o in env.kind.lower() for o in self.only)
+        return self.verbose or not isinstance(env.msg, SliReported) and env.kind != "ReleaseLive"
+
+    def __call__(self, env: Envelope) -> None:
+        if self.tree:
+            self._depth[env.seq] = self._depth.get(env.parent, -1) + 1 if env.parent is not None else 0
+        moved = env.t != self.status.now
+        self.status.update(env, self.escalate_after)
+        if self.quiet:
+            return
+        if self.wants(env):
+            self.console.print(self.line(env), soft_wrap=True, highlight=False)
+        if self._live is not None and moved:
+            self._live.update(self.status.render(), refresh=True)
+
+    def line(self, env: Envelope) -> Text:
+        when = format_vtime(env.t)
+        if self.start is not None:
+            when += " " + (self.start + timedelta(seconds=env.t)).strftime("%H:%M:%S")
+        text = Text(f"{when:>13}  ", style="dim")
+        if self.tree:
+            depth = min(self._depth.get(env.seq, 0), 6)
+            text.append("  " * depth + ("└ " if depth else ""), style="dim")
+        family = type(env.msg).family
+        style = FAMILY_STYLES.get(family, "")
+        to = ",".join(env.to) if env.to else "*"
+        text.append(f"{env.sender} → {to}  ", style="dim")
+        text.append(env.kind + "  ", style=LOUD.get(env.kind, f"bold {style}"))
+        summary = env.msg.summary()
+        if summary:
+            text.append(f"{summary}  ", style=LOUD.get(env.kind, style))
+        if env.incident:
+            text.append(f"[{env.incident}]", style="bold")
+        text.rstrip()
+        for fault in env.faults:
+            if fault.action == "drop":
+                text.append(f"\n{'':>15}✗ dropped for {fault.recipient} by rule {fault.rule}", style="bold red")
+            elif fault.action == "delay":
+                text.append(f"\n{'':>15}⧗ delayed {fault.delay:g}s for {fault.recipient} by rule {fault.rule}", style="red")
+            else:
+                text.append(f"\n{'':>15}⧉ duplicated for {fault.recipient} by rule {fault.rule}", style="red")
+        return text
+
+    # --- the report ----------------------------------------------------------------------
+
+    def incidents_table(self, trace: Trace) -> Table | None:
+        metrics = response_metrics(trace)
+        if not metrics:
+            return None
+        table = Table(title="incidents", title_justify="left")
+        for col in ("incident", "root cause", "sev", "alerts", "ack", "resolve", "level", "pages", "notes"):
+            table.add_column(col, justify="right" if col in ("alerts", "ack", "resolve", "pages") else "left", no_wrap=col != "notes")
+        for m in metrics.values():
+            notes = []
+            if m.exhausted:
+                notes.append("[bold red]LADDER EXHAUSTED[/]")
+            if m.dropped_acks:
+                notes.append(f"{m.dropped_acks} ack(s) dropped")
+            if m.source == "ticket":
+                notes.append("from a ticket")
+            if m.resolved_at is None:
+                notes.append("open")
+            table.add_row(
+                m.incident,
+                m.root,
+                m.severity,
+                str(m.alerts),
+                format_duration(m.time_to_ack) if m.time_to_ack is not None else "-",
+                format_duration(m.time_to_resolve) if m.time_to_resolve is not None else "-",
+                m.level or "-",
+                str(m.pages),
+                ", ".join(notes),
+            )
+        return table
+
+    def report(self, trace: Trace, header: str, lines: Sequence[str], verdicts: Sequence[Verdict]) -> None:
+        c = self.console
+        c.print()
+        c.print(Text(header, style="bold"), soft_wrap=True)
+        table = self.incidents_table(trace)
+        if table is not None:
+            c.print(table)
+            pages = pages_per_responder(trace)
+            if pages:
+                c.print("pages per responder: " + ", ".join(f"{who} {n}" for who, n in pages.items()), soft_wrap=True)
+        for line in lines:
+            c.print(line, soft_wrap=True, highlight=False, markup=False)
+        if verdicts:
+            c.print()
+            for v in verdicts:
+                mark = Text("[PASS] ", style="bold green") if v.passed else Text("[FAIL] ", style="bold red")
+                c.print(Text("  ").append(mark).append(f"{v.name}: {v.figure}"), soft_wrap=True, highlight=False)
+            passed = sum(v.passed for v in verdicts)
+            c.print(f"{passed}/{len(verdicts)} checks passed", highlight=False)
+            ok = passed == len(verdicts)
+            c.print(
+                Text("EVAL GATE: PASS (exit 0)" if ok else "EVAL GATE: FAIL (exit 1)", style="bold green" if ok else "bold red")
+            )
