@@ -38,7 +38,7 @@ from bus.trace import Envelope, Trace
 if TYPE_CHECKING:
     from actors.runtime import Runtime
 
-__all__ = ["Actor", "Timer", "handler_name"]
+__all__ = ["Actor", "InjectedCrash", "Timer", "handler_name"]
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -46,6 +46,10 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 def handler_name(kind: str) -> str:
     """``AlertFired`` -> ``on_alert_fired``."""
     return "on_" + _CAMEL.sub("_", kind).lower()
+
+
+class InjectedCrash(RuntimeError):
+    """The failure a scenario's ``crash:`` event injects."""
 
 
 class Timer:
@@ -82,6 +86,8 @@ class Actor:
         self._alarm: asyncio.TimerHandle | None = None
         self._current: Envelope | None = None
         self._dead = False
+        #: Armed by a scenario ``crash:`` event: the next handler or timer raises.
+        self.crash_next = False
         self._handlers: dict[str, Callable[[Any, Envelope], Any]] = {}
         for kind in MESSAGE_TYPES:
             method = getattr(self, handler_name(kind), None)
@@ -170,6 +176,9 @@ class Actor:
                 continue
             self._current = timer.cause
             try:
+                if self.crash_next:
+                    self.crash_next = False
+                    raise InjectedCrash("crash injected by the scenario in a timer")
                 timer.fn(*timer.args)
             except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
                 self.runtime.actor_crashed(self, None, exc)
@@ -202,6 +211,9 @@ class Actor:
         handler = self._handlers.get(msg.kind)
         self._current = env
         try:
+            if self.crash_next:
+                self.crash_next = False
+                raise InjectedCrash(f"crash injected by the scenario while handling {msg.kind}")
             if handler is None:
                 self.send(Unhandled(actor=self.name, message_kind=msg.kind, message_seq=env.seq), to=())
             else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actors.base import Actor
-from bus.messages import DeployRequested, DrillNote, FaultCleared, FaultStarted, TicketFiled
+from bus.messages import CrashInjected, DeployRequested, DrillNote, FaultCleared, FaultStarted, TicketFiled
 from scenarios.schema import Event
 
 __all__ = ["Drill"]
@@ -49,6 +49,9 @@ class Drill(Actor):
                 if name in active:
                     active.remove(name)
                 self.send(FaultCleared(service=r.service, fault=name))
+        elif event.crash is not None:
+            self.send(CrashInjected(actor=event.crash.actor), to=())
+            self.runtime.actor(event.crash.actor).crash_next = True
         elif event.deploy is not None:
             self.send(DeployRequested(release=event.deploy.release, canary=event.deploy.canary))
         elif event.ticket is not None:

@@ -105,6 +105,9 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     runtime.add(PostmortemWriter("postmortem", runtime, topology, eval_set))
 
     names = [a.name for a in runtime.actors]
+    for i, event in enumerate(scenario.events):
+        if event.crash is not None and event.crash.actor not in names:
+            raise ScenarioError(f"{path}: events[{i}].crash.actor: no actor {event.crash.actor!r} (actors: {', '.join(names)})")
     faults.rules.extend(_fault_rules(scenario, names, path))
     faults.rules.extend(options.extra_faults)
     faults.rules.extend(ack_drop_rules(scenario, options.drop_ack, options.ack_loss, path))

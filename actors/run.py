@@ -20,6 +20,7 @@ import yaml
 from rich.console import Console
 
 from actors.gate import evaluate
+from actors.invariants import check_invariants
 from actors.pipeline import Options, build
 from actors.runtime import RunResult
 from actors.view import TraceView
@@ -210,11 +211,15 @@ def report(scenario: Scenario, args: argparse.Namespace, result: RunResult, view
     if not args.out and result.trace.of(PostmortemWritten):
         lines.append("postmortems and regression cases: not written (add --out DIR to write them)")
     lines.append(f"seed {seed}; replay: python -m actors.run {args.scenario} --seed {seed}")
-    failed = not result.accounts.balanced or result.ending in ("deadlock", "crash")
+    invariants = check_invariants(result.trace, result.accounts)
+    broken = [i for i in invariants if not i.held]
+    for inv in broken:
+        lines.append(f"[FAIL] invariant: {inv.name}: {inv.detail}")
+    failed = bool(broken) or result.ending in ("deadlock", "crash")
     verdicts = [] if failed else evaluate(scenario.expect, result.trace, [p.name for p in scenario.responders])
     view.report(result.trace, header, lines, verdicts)
-    if not result.accounts.balanced:
-        print(f"error: message accounting does not add up: {result.accounts.describe()}", file=sys.stderr)
+    if broken:
+        print(f"error: {len(broken)} invariant(s) broken: {', '.join(i.name for i in broken)}", file=sys.stderr)
         return EXIT_CRASH
     if result.ending in ("deadlock", "crash"):
         print(f"error: {result.problem}", file=sys.stderr)

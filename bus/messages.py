@@ -20,6 +20,7 @@ __all__ = [
     "AckTimedOut",
     "ActorCrashed",
     "ActorRestarted",
+    "CrashInjected",
     "AlertCorrelated",
     "AlertFired",
     "AlertResolved",
@@ -127,6 +128,17 @@ class ActorCrashed(Message):
         where = f" on {self.message_kind} #{self.message_seq}" if self.message_kind else ""
         then = "restarting" if self.restart else "stopping the run"
         return f"{self.actor} crashed{where}: {self.error} ({then})"
+
+
+class CrashInjected(Message):
+    """The scenario arms a crash: the actor's next handler raises."""
+
+    kind: Literal["CrashInjected"] = "CrashInjected"
+    family: ClassVar[str] = "scenario"
+    actor: str
+
+    def summary(self) -> str:
+        return f"{self.actor}'s next handler will raise"
 
 
 class ActorRestarted(Message):

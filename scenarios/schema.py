@@ -311,6 +311,12 @@ class DeployEvent(Strict):
     canary: bool = Field(False, description="true: score it on the eval set and step it through the canary")
 
 
+class CrashEvent(Strict):
+    """Make an actor's next handler raise (to test supervision)."""
+
+    actor: str
+
+
 class Event(Strict):
     """Something that happens to the world at a virtual time. Give exactly one action."""
 
@@ -320,6 +326,7 @@ class Event(Strict):
     recover: RecoverEvent | None = None
     ticket: TicketEvent | None = None
     deploy: DeployEvent | None = None
+    crash: CrashEvent | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> Event:

@@ -31,3 +31,11 @@ def run_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> 
         text=True,
         timeout=120,
     )
+
+
+from hypothesis import settings  # noqa: E402
+
+# Bounded in CI; HYPOTHESIS_PROFILE=long for a longer hunt by hand.
+settings.register_profile("ci", max_examples=25, deadline=None)
+settings.register_profile("long", max_examples=500, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
