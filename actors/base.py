@@ -157,12 +157,6 @@ class Actor:
     def call_later(self, delay: float, fn: Callable[..., Any], *args: Any) -> Timer:
         return self.call_at(self.now + delay, fn, *args)
 
-    @property
-    def next_timer(self) -> float | None:
-        while self._timers and self._timers[0][2].cancelled:
-            heapq.heappop(self._timers)
-        return self._timers[0][0] if self._timers else None
-
     # --- the loop ----------------------------------------------------------------
 
     def _ring(self) -> None:

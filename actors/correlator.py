@@ -234,6 +234,12 @@ class Correlator(Actor):
         change = f"; severity {before} -> {incident.severity}" if incident.severity != before else ""
         names = ", ".join(f"{m.alert} {m.fingerprint}" for m in members[:3])
         more = f" and {len(members) - 3} more" if len(members) > 3 else ""
+        self._updated(incident, f"{names}{more} joined{change}", placements, self.firing[members[0].fingerprint][1])
+
+    def _updated(
+        self, incident: Incident, reason: str, placements: list[Placement] | None = None, parent: int | None = None
+    ) -> None:
+        """Tell the pager (and the trace) that *incident* grew or changed."""
         self.send(
             IncidentUpdated(
                 incident=incident.id,
@@ -241,11 +247,11 @@ class Correlator(Actor):
                 alert_count=len(incident.alerts),
                 affected_count=len(incident.affected),
                 tickets=list(incident.tickets),
-                reason=f"{names}{more} joined{change}",
-                placements=placements,
+                reason=reason,
+                placements=placements or [],
             ),
             incident=incident.id,
-            parent=self.firing[members[0].fingerprint][1],
+            parent=parent,
         )
 
     def _place(self, incident: Incident, members: list[AlertFired]) -> list[Placement]:
@@ -302,17 +308,7 @@ class Correlator(Actor):
         if action == "page":
             incident.action = "page"
         if incident.severity != before:
-            self.send(
-                IncidentUpdated(
-                    incident=incident.id,
-                    severity=incident.severity,  # type: ignore[arg-type]
-                    alert_count=len(incident.alerts),
-                    affected_count=len(incident.affected),
-                    tickets=list(incident.tickets),
-                    reason=f"{reason}; severity {before} -> {incident.severity}",
-                ),
-                incident=incident.id,
-            )
+            self._updated(incident, f"{reason}; severity {before} -> {incident.severity}")
 
     def _resolve(self, incident: Incident, by: str, reason: str, parent: int | None = None) -> None:
         incident.resolved = True
@@ -332,17 +328,7 @@ class Correlator(Actor):
                 ),
                 incident=incident.id,
             )
-            self.send(
-                IncidentUpdated(
-                    incident=incident.id,
-                    severity=incident.severity,  # type: ignore[arg-type]
-                    alert_count=len(incident.alerts),
-                    affected_count=len(incident.affected),
-                    tickets=list(incident.tickets),
-                    reason=f"ticket {msg.ticket} linked ({severity})",
-                ),
-                incident=incident.id,
-            )
+            self._updated(incident, f"ticket {msg.ticket} linked ({severity})")
             return
         service = msg.service or "unknown"
         incident = self._new_incident(service, "user_report", severity)

@@ -1,8 +1,8 @@
 """The trace: every message published, in order, with its envelope.
 
 Sinks see each envelope as it is recorded: the in-memory :class:`Trace` (which tests, the
-postmortem writer and the eval gate query), a JSONL file, and a plain console line. The
-rich live view reads the same envelopes and lives apart from the simulation.
+postmortem writer and the eval gate query), a JSONL file, and the console view
+(``actors/view.py``), which reads the same envelopes and lives apart from the simulation.
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import IO, Any, NamedTuple, TypeVar
 
 from bus.faults import FaultVerdict
 from bus.messages import Message, parse_message
-from bus.vtime import format_vtime
 
-__all__ = ["Envelope", "JsonlSink", "Trace", "format_line", "read_jsonl"]
+__all__ = ["Envelope", "JsonlSink", "Trace", "read_jsonl"]
 
 M = TypeVar("M", bound=Message)
 
@@ -163,28 +161,3 @@ class JsonlSink:
 def read_jsonl(path: str) -> list[Envelope]:
     with open(path, encoding="utf-8") as fh:
         return [Envelope.from_json(line) for line in fh if line.strip()]
-
-
-def format_line(env: Envelope, start: datetime | None = None) -> str:
-    """The plain console line for one envelope (no colour, no control codes).
-
-    With the scenario's wall-clock *start*, the drill's wall time follows the virtual one.
-    """
-    to = ",".join(env.to) if env.to else "*"
-    when = format_vtime(env.t)
-    if start is not None:
-        when += f" {(start + timedelta(seconds=env.t)).strftime('%H:%M:%S')}"
-    text = f"{when:>13}  {env.sender} → {to}  {env.kind}"
-    summary = env.msg.summary()
-    if summary:
-        text += f"  {summary}"
-    if env.incident:
-        text += f"  [{env.incident}]"
-    for fault in env.faults:
-        if fault.action == "drop":
-            text += f"\n{'':>13}  ✗ dropped for {fault.recipient} by rule {fault.rule}"
-        elif fault.action == "delay":
-            text += f"\n{'':>13}  ⧗ delayed {fault.delay:g}s for {fault.recipient} by rule {fault.rule}"
-        else:
-            text += f"\n{'':>13}  ⧉ duplicated for {fault.recipient} by rule {fault.rule}"
-    return text
