@@ -87,7 +87,9 @@ class Status:
         slos = Table(title="SLOs", expand=True, box=None)
         for col in ("slo", "SLI", "budget", "burn"):
             slos.add_column(col)
-        for name, r in list(self.slos.items())[-8:]:
+        rank = {"page": 0, "ticket": 1, "ok": 2}
+        worst = sorted(self.slos.items(), key=lambda kv: (rank[kv[1].action], kv[1].sli, kv[0]))[:8]
+        for name, r in worst:  # the eight in the worst shape
             style = "red" if r.action == "page" else "yellow" if r.action == "ticket" else ""
             burns = " ".join(f"{k} {v:.1f}x" for k, v in r.burns.items())
             slos.add_row(name, f"{r.sli:.1%}", f"{r.budget_remaining:.0%}", burns, style=style)
