@@ -257,10 +257,10 @@ class Correlator(Actor):
     def _place(self, incident: Incident, members: list[AlertFired]) -> list[Placement]:
         """Add *members* to *incident*; their placements, in order (bulk: storms are large)."""
         root, symptom, iid = incident.root, incident.symptom, incident.id
-        incident.alerts.extend(m.alert for m in members)
-        incident.firing.update(m.fingerprint for m in members)
-        incident.affected.update(dict.fromkeys(m.service for m in members))
-        self.placed.update((m.fingerprint, iid) for m in members)
+        incident.alerts.extend([m.alert for m in members])
+        incident.firing.update([m.fingerprint for m in members])
+        incident.affected.update(dict.fromkeys([m.service for m in members]))
+        self.placed.update({m.fingerprint: iid for m in members})
         return [
             (m.alert, m.fingerprint, "inhibited" if m.service != root else "root" if m.symptom == symptom else "grouped")
             for m in members
