@@ -26,7 +26,7 @@ from actors.runtime import RunResult
 from actors.view import TraceView
 from bus.messages import PostmortemWritten, RegressionCaseAdded
 from bus.trace import JsonlSink, Trace
-from bus.vtime import DurationError, format_vtime, parse_duration
+from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
 from scenarios.loader import ScenarioError, load_scenario
 from scenarios.schema import Scenario
 
@@ -182,6 +182,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def replay_command(args: argparse.Namespace, seed: int) -> str:
+    """The command that replays this run exactly: the seed and every flag that changes it."""
+    parts = ["python -m actors.run", args.scenario, "--seed", str(seed)]
+    for level in args.drop_ack:
+        parts += ["--drop-ack", level]
+    if args.ack_loss:
+        parts += ["--ack-loss", f"{args.ack_loss:g}"]
+    if args.until is not None:
+        parts += ["--until", format_duration(args.until)]
+    return " ".join(parts)
+
+
 def make_console(args: argparse.Namespace) -> Console:
     """A terminal gets colour and the live panel; a pipe gets plain lines. NO_COLOR is
     honoured by rich. --svg records (in colour) what is printed."""
@@ -210,7 +222,7 @@ def report(scenario: Scenario, args: argparse.Namespace, result: RunResult, view
         lines.append(f"trace written to {args.trace_out}")
     if not args.out and result.trace.of(PostmortemWritten):
         lines.append("postmortems and regression cases: not written (add --out DIR to write them)")
-    lines.append(f"seed {seed}; replay: python -m actors.run {args.scenario} --seed {seed}")
+    lines.append(f"seed {seed}; replay: {replay_command(args, seed)}")
     invariants = check_invariants(result.trace, result.accounts)
     broken = [i for i in invariants if not i.held]
     for inv in broken:

@@ -154,7 +154,9 @@ def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> in
     if not failing:
         print("every seed held every check")
         return 0
-    print("failing seeds (replay one with: python -m actors.run SCENARIO --seed N, with the same flags):")
+    flags = "".join(f" --drop-ack {d}" for d in args.drop_ack) + (f" --ack-loss {args.ack_loss:g}" if args.ack_loss else "")
+    first = min(s for seeds in failing.values() for s in seeds)
+    print(f"failing seeds (replay one exactly: python -m actors.run {path} --seed {first}{flags}):")
     for name, seeds in failing.items():
         shown = ", ".join(map(str, seeds[:20])) + (f", ... ({len(seeds)} in all)" if len(seeds) > 20 else "")
         print(f"  {name}: {shown}")
