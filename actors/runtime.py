@@ -67,6 +67,7 @@ class Runtime:
         self._problem: str | None = None
         self._loop: VirtualClockLoop | None = None
         self.result: RunResult | None = None
+        self._busy_hint: Actor | None = None
 
     def add(self, actor: Actor) -> Actor:
         """Add *actor*; actors start, and their ``on_stop`` hooks run, in the order added."""
@@ -148,19 +149,34 @@ class Runtime:
         return [f"{a.name}: {reason}" for a in self.actors if (reason := a.busy()) is not None]
 
     def _on_idle(self, next_when: float | None) -> bool:
-        """Every task is blocked: end the run if it is finished, stuck, or past ``until``."""
+        """Every task is blocked: end the run if it is finished, stuck, or past ``until``.
+
+        Called at every jump of the clock, so the common case is cheap: the actor that was
+        busy last time is asked first, and usually still is.
+        """
         assert self._done is not None and self._loop is not None
         if self._done.is_set():
             return False
-        if self.bus.idle and not any(a.busy() is not None for a in self.actors):
+        if next_when is not None and next_when <= self.until:
+            hint = self._busy_hint
+            if hint is not None and hint.busy() is not None:
+                return False
+            for actor in self.actors:
+                if actor.busy() is not None:
+                    self._busy_hint = actor
+                    return False
+            if not self.bus.idle:
+                return False
+            self.stop("done")
+            return True
+        busy = self._busy()
+        if not busy and self.bus.idle:
             self.stop("done")
         elif next_when is None:
-            self.stop("deadlock", self._describe_deadlock(self._busy()))
-        elif next_when > self.until:
+            self.stop("deadlock", self._describe_deadlock(busy))
+        else:
             self._loop.advance_to(self.until)
             self.stop("until")
-        else:
-            return False
         return True
 
     def _describe_deadlock(self, busy: list[str]) -> str:
