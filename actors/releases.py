@@ -82,7 +82,7 @@ class ReleaseManager(Actor):
         self.sli: dict[str, tuple[float, float]] = {}
 
     def on_start(self) -> None:
-        for service, release in self.live.items():
+        for service in self.live:
             self._publish_live(service)
 
     def busy(self) -> str | None:

@@ -24,8 +24,6 @@ from rich.text import Text
 from actors.gate import Verdict
 from actors.metrics import pages_per_responder, response_metrics
 from bus.messages import (
-    AckTimedOut,
-    Escalated,
     EscalationExhausted,
     IncidentAcknowledged,
     IncidentOpened,

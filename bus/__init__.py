@@ -12,29 +12,27 @@ from bus.messages import MESSAGE_TYPES, Message, parse_message
 from bus.trace import Envelope, JsonlSink, Trace, read_jsonl
 from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
 
-__all__ = sorted(
-    [
-        "AccountingError",
-        "Accounts",
-        "Bus",
-        "DurationError",
-        "Envelope",
-        "FaultLayer",
-        "FaultRule",
-        "FaultVerdict",
-        "JsonlSink",
-        "MESSAGE_TYPES",
-        "Mailbox",
-        "Message",
-        "Trace",
-        "UnknownRecipient",
-        "VirtualClockLoop",
-        "VirtualDeadlock",
-        "format_duration",
-        "format_vtime",
-        "parse_duration",
-        "parse_message",
-        "read_jsonl",
-        "run_virtual",
-    ]
-)
+__all__ = [
+    "AccountingError",
+    "Accounts",
+    "Bus",
+    "DurationError",
+    "Envelope",
+    "FaultLayer",
+    "FaultRule",
+    "FaultVerdict",
+    "JsonlSink",
+    "MESSAGE_TYPES",
+    "Mailbox",
+    "Message",
+    "Trace",
+    "UnknownRecipient",
+    "VirtualClockLoop",
+    "VirtualDeadlock",
+    "format_duration",
+    "format_vtime",
+    "parse_duration",
+    "parse_message",
+    "read_jsonl",
+    "run_virtual",
+]

@@ -16,7 +16,6 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import anyio
 
 from bus.faults import FaultLayer, FaultVerdict
 from bus.messages import Message

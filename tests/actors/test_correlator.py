@@ -9,7 +9,6 @@ from actors.correlator import Correlator, placements_in
 from actors.runtime import Runtime, RunResult
 from actors.triage import triage
 from bus.messages import (
-    AlertCorrelated,
     AlertFired,
     AlertResolved,
     IncidentOpened,
