@@ -190,9 +190,12 @@ class Actor:
         try:
             while not self._dead:
                 if items:
-                    env = items.popleft()
-                    bus.delivered += 1
-                    self._dispatch(env)
+                    # Drain the mailbox in one go; delivered copies are counted per drain.
+                    drained = 0
+                    while items and not self._dead:
+                        drained += 1
+                        self._dispatch(items.popleft())
+                    bus.delivered += drained
                     continue
                 await box.wait()
         finally:

@@ -89,8 +89,8 @@ class Correlator(Actor):
         self.count = 0
         self.incidents: dict[str, Incident] = {}
         self.open: dict[str, Incident] = {}
-        #: fingerprint -> (alert message, its envelope seq), for every firing alert
-        self.firing: dict[str, tuple[AlertFired, int]] = {}
+        #: fingerprint -> the envelope of its AlertFired, for every firing alert
+        self.firing: dict[str, Envelope] = {}
         #: fingerprint -> incident id, for firing alerts that belong to an incident
         self.placed: dict[str, str] = {}
         #: alerts held for group_wait, by service (alerts of one service share their roots)
@@ -114,10 +114,10 @@ class Correlator(Actor):
 
     def on_alert_fired(self, msg: AlertFired, env: Envelope) -> None:
         known = self.firing.get(msg.fingerprint)
-        self.firing[msg.fingerprint] = (msg, env.seq)
+        self.firing[msg.fingerprint] = env
         if known is not None:  # the same alert again, e.g. a ticket that became a page
             incident = self.incidents.get(self.placed.get(msg.fingerprint, ""))
-            reason = f"duplicate of {known[0].alert} ({msg.fingerprint}), now {msg.action} {msg.severity}"
+            reason = f"duplicate of {known.msg.alert} ({msg.fingerprint}), now {msg.action} {msg.severity}"
             self.send(
                 AlertCorrelated(
                     alert=msg.alert,
@@ -234,7 +234,7 @@ class Correlator(Actor):
         change = f"; severity {before} -> {incident.severity}" if incident.severity != before else ""
         names = ", ".join(f"{m.alert} {m.fingerprint}" for m in members[:3])
         more = f" and {len(members) - 3} more" if len(members) > 3 else ""
-        self._updated(incident, f"{names}{more} joined{change}", placements, self.firing[members[0].fingerprint][1])
+        self._updated(incident, f"{names}{more} joined{change}", placements, self.firing[members[0].fingerprint].seq)
 
     def _updated(
         self, incident: Incident, reason: str, placements: list[Placement] | None = None, parent: int | None = None
@@ -292,7 +292,7 @@ class Correlator(Actor):
                 placements=placements,
             ),
             incident=incident.id,
-            parent=self.firing[lead.fingerprint][1],
+            parent=self.firing[lead.fingerprint].seq,
         )
 
     def _new_incident(self, root: str, symptom: str, severity: str) -> Incident:
