@@ -2,7 +2,7 @@
 
 Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input (nothing run,
 nothing written), 3 a crash inside the simulation (an actor crashed, a virtual deadlock,
-or message accounting that does not add up).
+or a broken invariant such as message accounting), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -159,6 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with view:
             # The wall clock enters here only, to pace --speed; the simulation never reads it.
             result = runtime.run(speed=args.speed, pacer=(time.monotonic, time.sleep))
+    except KeyboardInterrupt:
+        if sink is not None:
+            sink.discard()
+        print(f"interrupted at {format_vtime(view.status.now)}: nothing written", file=sys.stderr)
+        return 130
     except BaseException:
         if sink is not None:
             sink.discard()

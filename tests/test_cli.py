@@ -107,3 +107,24 @@ def test_bad_options_exit_2(tmp_path: Path) -> None:
     assert run_cli(DRILL, "--speed", "0").returncode == 2
     proc = run_cli(DRILL, "--trace-out", str(tmp_path / "no" / "such" / "dir.jsonl"))
     assert proc.returncode == 2 and "does not exist" in proc.stderr
+
+
+def test_ctrl_c_during_a_paced_drill_stops_cleanly(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "trace.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "actors.run", DRILL, "--speed", "60", "--trace-out", str(out)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(3)  # imports, then a few paced virtual seconds
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted at T+" in stderr and "Traceback" not in stderr
+    assert not out.exists() and not (tmp_path / "trace.jsonl.partial").exists()
