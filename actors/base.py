@@ -84,6 +84,7 @@ class Actor:
         self._timers: list[tuple[float, int, Timer]] = []
         self._timer_seq = 0
         self._alarm: asyncio.TimerHandle | None = None
+        self._clock: Callable[[], float] | None = None
         self._current: Envelope | None = None
         self._dead = False
         #: Armed by a scenario ``crash:`` event: the next handler or timer raises.
@@ -118,7 +119,11 @@ class Actor:
 
     @property
     def now(self) -> float:
-        return asyncio.get_running_loop().time()
+        """Virtual time now (the clock is looked up once per run, then called)."""
+        clock = self._clock
+        if clock is None:
+            clock = self._clock = asyncio.get_running_loop().time
+        return clock()
 
     @property
     def seed(self) -> int:
@@ -182,6 +187,7 @@ class Actor:
             self._alarm = asyncio.get_running_loop().call_at(timers[0][0], self._ring)
 
     async def _main(self, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+        self._clock = asyncio.get_running_loop().time
         box = self.bus.mailbox(self.name)
         items = box.items
         bus = self.bus
