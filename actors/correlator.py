@@ -113,35 +113,42 @@ class Correlator(Actor):
     # --- alerts ---------------------------------------------------------------------
 
     def on_alert_fired(self, msg: AlertFired, env: Envelope) -> None:
-        known = self.firing.get(msg.fingerprint)
-        self.firing[msg.fingerprint] = env
+        fingerprint = msg.fingerprint
+        firing = self.firing
+        known = firing.get(fingerprint)
+        firing[fingerprint] = env
         if known is not None:  # the same alert again, e.g. a ticket that became a page
-            incident = self.incidents.get(self.placed.get(msg.fingerprint, ""))
-            reason = f"duplicate of {known.msg.alert} ({msg.fingerprint}), now {msg.action} {msg.severity}"
-            self.send(
-                AlertCorrelated(
-                    alert=msg.alert,
-                    fingerprint=msg.fingerprint,
-                    incident=incident.id if incident else None,
-                    role="duplicate",
-                    cause=incident.root if incident else None,
-                    reason=reason,
-                ),
-                to=(),
-                incident=incident.id if incident else None,
-            )
-            if incident is not None and not incident.resolved:
-                self._escalate(incident, msg.severity, msg.action, reason)
+            self._duplicate(msg, known)
             return
-        self.firing_services[msg.service] = self.firing_services.get(msg.service, 0) + 1
-        group = self.pending.get(msg.service)
+        service = msg.service
+        counts = self.firing_services
+        counts[service] = counts.get(service, 0) + 1
+        group = self.pending.get(service)
         if group is None:
-            self.pending[msg.service] = [msg]
+            self.pending[service] = [msg]
         else:
             group.append(msg)
         self.held += 1
         if self._flush_timer is None:  # the batch's first alert starts its group_wait
             self._flush_timer = self.call_later(self.group_wait, self._flush)
+
+    def _duplicate(self, msg: AlertFired, known: Envelope) -> None:
+        incident = self.incidents.get(self.placed.get(msg.fingerprint, ""))
+        reason = f"duplicate of {known.msg.alert} ({msg.fingerprint}), now {msg.action} {msg.severity}"
+        self.send(
+            AlertCorrelated(
+                alert=msg.alert,
+                fingerprint=msg.fingerprint,
+                incident=incident.id if incident else None,
+                role="duplicate",
+                cause=incident.root if incident else None,
+                reason=reason,
+            ),
+            to=(),
+            incident=incident.id if incident else None,
+        )
+        if incident is not None and not incident.resolved:
+            self._escalate(incident, msg.severity, msg.action, reason)
 
     def on_alert_resolved(self, msg: AlertResolved, env: Envelope) -> None:
         if self.firing.pop(msg.fingerprint, None) is None:
