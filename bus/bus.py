@@ -94,6 +94,11 @@ class Accounts:
         )
 
 
+# Envelope(...) goes through a Python-level __new__; building the tuple directly is the same
+# object for a third of the cost, and publish is the hottest path there is.
+_new_envelope = tuple.__new__
+
+
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -181,7 +186,7 @@ class Bus:
         self._seq += 1
         now = self._now()
         if not self.faults.rules or not self.faults.rules_for(msg.kind):
-            env = Envelope(self._seq, now, sender, recipients, parent, incident, msg, ())
+            env = _new_envelope(Envelope, (self._seq, now, sender, recipients, parent, incident, msg, ()))
             trace = self.trace
             trace.envelopes.append(env)
             if trace.sinks:
