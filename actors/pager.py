@@ -212,12 +212,16 @@ class Pager(Actor):
             self.send(LadderRepeated(incident=p.incident, loop=p.loop, of=self.repeat), incident=p.incident)
             self._page(p, f"repeat {p.loop} of {self.repeat}: {reason}")
         else:
-            self._state(p, "exhausted")
-            p.cancel()
-            self.send(
-                EscalationExhausted(incident=p.incident, loops=p.loop, levels=[level.name for level in self.levels]),
-                incident=p.incident,
-            )
+            self._exhaust(p)
+
+    def _exhaust(self, p: Paging) -> None:
+        """Nobody is left to page: flag the incident (it stays open)."""
+        self._state(p, "exhausted")
+        p.cancel()
+        self.send(
+            EscalationExhausted(incident=p.incident, loops=p.loop, levels=[level.name for level in self.levels]),
+            incident=p.incident,
+        )
 
     # --- recovery ------------------------------------------------------------------------
 
@@ -306,8 +310,4 @@ class Pager(Actor):
         if p.level + 1 < len(self.levels):
             self._climb(p, f"handed off by {msg.responder}: {msg.reason}")
         else:
-            self._state(p, "exhausted")
-            self.send(
-                EscalationExhausted(incident=p.incident, loops=p.loop, levels=[level.name for level in self.levels]),
-                incident=p.incident,
-            )
+            self._exhaust(p)
