@@ -1,12 +1,14 @@
-"""The actor base class: a mailbox loop, timers, dispatch by message type, supervision.
+"""The actor base class: a mailbox, timers, dispatch by message type, supervision.
 
-An actor is one anyio task. It reads its mailbox in order and, for each message, calls the
-handler named after the message kind (``AlertFired`` -> ``on_alert_fired(msg, env)``).
+An actor is one anyio task, which holds its lifetime. It reads its mailbox in order and, for
+each message, calls the handler named after the message kind (``AlertFired`` ->
+``on_alert_fired(msg, env)``); the mailbox schedules that reading as a loop callback when
+its first message arrives, as a dispatcher schedules an actor in actor runtimes.
 Handlers are plain methods: they read state, call pure logic, and ``send``. Anything that
 must happen later is a timer (``call_later`` / ``call_at``): every actor keeps its timers in
-one heap with a single loop timer armed for the earliest, so ten thousand pending deadlines
-cost one loop timer, not ten thousand tasks. Timers fire between messages, never inside a
-handler.
+the run's one heap (:class:`Timers`) with a single loop timer armed for the earliest, so
+ten thousand pending deadlines cost one loop timer, not ten thousand tasks. Timers fire
+between messages, never inside a handler; those due together fire in the order set.
 
 Hooks, and when they run:
 
@@ -15,7 +17,8 @@ Hooks, and when they run:
 - ``recover(trace)``: after a restart, to rebuild state from the trace; returns how many
   messages it replayed.
 - ``on_stop()``: once, after every actor has stopped (in wiring order).
-- ``busy()``: a reason the run is not finished yet (open incidents, pending events), or None.
+- ``busy()``: a reason the run is not finished yet (open incidents, pending events), or None;
+  ``settled()`` is the same question answered yes or no, asked at every jump of the clock.
 
 An exception in a handler or a timer becomes an ``ActorCrashed`` message; the runtime then
 restarts the actor or stops the run (exit code 3).
@@ -32,13 +35,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
 
+from bus.bus import Bus, Mailbox
 from bus.messages import MESSAGE_TYPES, Message, Unhandled
 from bus.trace import Envelope, Trace
 
 if TYPE_CHECKING:
     from actors.runtime import Runtime
 
-__all__ = ["Actor", "InjectedCrash", "Timer", "handler_name"]
+__all__ = ["Actor", "InjectedCrash", "Timer", "Timers", "handler_name"]
+
+_NEVER = float("inf")
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -53,19 +59,101 @@ class InjectedCrash(RuntimeError):
 
 
 class Timer:
-    """A pending call on an actor's timer heap; ``cancel()`` it to forget it."""
+    """A pending call on the run's timer heap; ``cancel()`` it to forget it."""
 
-    __slots__ = ("when", "fn", "args", "cause", "cancelled")
+    __slots__ = ("when", "fn", "args", "cause", "actor", "cancelled")
 
-    def __init__(self, when: float, fn: Callable[..., Any], args: tuple[Any, ...], cause: Envelope | None) -> None:
+    def __init__(
+        self, when: float, fn: Callable[..., Any], args: tuple[Any, ...], cause: Envelope | None, actor: Actor
+    ) -> None:
         self.when = when
         self.fn = fn
         self.args = args
         self.cause = cause
+        self.actor = actor
         self.cancelled = False
 
     def cancel(self) -> None:
         self.cancelled = True
+
+
+class Timers:
+    """Every actor's timers, in one heap, with one loop timer armed for the earliest.
+
+    The heap holds the distinct instants (plain floats, the cheapest thing to compare); each
+    instant keeps its timers in a list, in the order they were set. So timers due at the same
+    instant fire in the order they were set, whichever actor set them (SimPy's rule: time,
+    then insertion order), and all of them before any message of that instant is handled.
+    Ten thousand pending deadlines cost one loop timer in all, not a task each.
+    """
+
+    __slots__ = ("_times", "_due", "_alarm", "_alarm_at", "_bus")
+
+    def __init__(self, bus: Bus) -> None:
+        self._times: list[float] = []
+        self._due: dict[float, list[Timer]] = {}
+        self._alarm: asyncio.TimerHandle | None = None
+        self._alarm_at = _NEVER
+        self._bus = bus
+
+    def add(self, timer: Timer) -> None:
+        when = timer.when
+        due = self._due.get(when)
+        if due is not None:
+            due.append(timer)
+            return
+        self._due[when] = [timer]
+        heapq.heappush(self._times, when)
+        if when < self._alarm_at:
+            if self._alarm is not None:
+                self._alarm.cancel()
+            self._alarm_at = when
+            self._alarm = asyncio.get_running_loop().call_at(when, self._ring)
+
+    def forget(self, actor: Actor) -> None:
+        """Cancel every pending timer of *actor* (a restart)."""
+        for due in self._due.values():
+            for timer in due:
+                if timer.actor is actor:
+                    timer.cancelled = True
+
+    def close(self) -> None:
+        """The run is over: nothing more fires."""
+        if self._alarm is not None:
+            self._alarm.cancel()
+            self._alarm = None
+        self._alarm_at = _NEVER
+
+    def _ring(self) -> None:
+        """The loop timer: fire every timer now due, in order, then re-arm for the next."""
+        self._alarm = None
+        self._alarm_at = -_NEVER  # timers set while these fire are looked at below, not armed
+        times, due = self._times, self._due
+        bus = self._bus
+        now = asyncio.get_running_loop().time()
+        pop = heapq.heappop
+        while times and times[0] <= now and not bus.closed:
+            for timer in due.pop(pop(times)):
+                actor = timer.actor
+                if timer.cancelled or actor._dead or bus.closed:
+                    continue
+                actor._current = timer.cause
+                try:
+                    if actor.crash_next:
+                        actor.crash_next = False
+                        raise InjectedCrash("crash injected by the scenario in a timer")
+                    timer.fn(*timer.args)
+                except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
+                    actor.runtime.actor_crashed(actor, None, exc)
+                finally:
+                    actor._current = None
+        while times and all(timer.cancelled for timer in due[times[0]]):
+            del due[pop(times)]  # no jump of the clock for forgotten deadlines
+        if times and not bus.closed:
+            self._alarm_at = times[0]
+            self._alarm = asyncio.get_running_loop().call_at(self._alarm_at, self._ring)
+        else:
+            self._alarm_at = _NEVER
 
 
 class Actor:
@@ -81,11 +169,10 @@ class Actor:
         self.runtime = runtime
         self.bus = runtime.bus
         self.rng = random.Random(f"{runtime.seed}:{name}")
-        self._timers: list[tuple[float, int, Timer]] = []
-        self._timer_seq = 0
-        self._alarm: asyncio.TimerHandle | None = None
+        self._timers: Timers = runtime.timers
         self._clock: Callable[[], float] | None = None
         self._current: Envelope | None = None
+        self._box: Mailbox = self.bus.mailbox(name)
         self._dead = False
         #: Armed by a scenario ``crash:`` event: the next handler or timer raises.
         self.crash_next = False
@@ -114,6 +201,11 @@ class Actor:
     def busy(self) -> str | None:
         """Why the run is not finished yet, from this actor's point of view (None: settled)."""
         return None
+
+    def settled(self) -> bool:
+        """``busy() is None``, asked at every jump of the clock: an actor whose reason takes
+        work to word overrides this with the cheap test."""
+        return self.busy() is None
 
     # --- services for subclasses -------------------------------------------------
 
@@ -149,78 +241,60 @@ class Actor:
 
     def call_at(self, when: float, fn: Callable[..., Any], *args: Any) -> Timer:
         """Call ``fn(*args)`` at virtual time *when* (timers due together fire in the order set)."""
-        timer = Timer(when, fn, args, self._current)
-        self._timer_seq += 1
-        heapq.heappush(self._timers, (when, self._timer_seq, timer))
-        alarm = self._alarm
-        if alarm is None or when < alarm.when():
-            if alarm is not None:
-                alarm.cancel()
-            self._alarm = asyncio.get_running_loop().call_at(when, self._ring)
+        timer = Timer(when, fn, args, self._current, self)
+        self._timers.add(timer)
         return timer
 
     def call_later(self, delay: float, fn: Callable[..., Any], *args: Any) -> Timer:
-        return self.call_at(self.now + delay, fn, *args)
+        clock = self._clock
+        if clock is None:
+            clock = self._clock = asyncio.get_running_loop().time
+        return self.call_at(clock() + delay, fn, *args)
 
     # --- the loop ----------------------------------------------------------------
 
-    def _ring(self) -> None:
-        """The one loop timer of this actor: fire every timer now due, then re-arm."""
-        self._alarm = None
-        timers = self._timers
-        now = asyncio.get_running_loop().time()
-        while timers and timers[0][0] <= now and not self._dead:
-            timer = heapq.heappop(timers)[2]
-            if timer.cancelled:
-                continue
-            self._current = timer.cause
-            try:
-                if self.crash_next:
-                    self.crash_next = False
-                    raise InjectedCrash("crash injected by the scenario in a timer")
-                timer.fn(*timer.args)
-            except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
-                self.runtime.actor_crashed(self, None, exc)
-            finally:
-                self._current = None
-        if timers and not self._dead and self._alarm is None:
-            self._alarm = asyncio.get_running_loop().call_at(timers[0][0], self._ring)
-
     async def _main(self, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
-        self._clock = asyncio.get_running_loop().time
-        box = self.bus.mailbox(self.name)
-        items = box.items
-        bus = self.bus
+        loop = asyncio.get_running_loop()
+        self._clock = loop.time
         self._guard(None, self.on_start)
+        box = self._box
+        box.serve(self._drain, loop.call_soon)
+        if box.items:  # sent to it before it started
+            self._drain()
         task_status.started()
         try:
-            while not self._dead:
-                if items:
-                    # Drain the mailbox in one go (dispatch inlined: this is the hot loop);
-                    # delivered copies are counted per drain.
-                    drained = 0
-                    handlers = self._handlers
-                    while items and not self._dead:
-                        env = items.popleft()
-                        drained += 1
-                        msg = env.msg
-                        handler = handlers.get(msg.kind)
-                        self._current = env
-                        try:
-                            if handler is None or self.crash_next:
-                                self._unusual(env, handler)
-                            else:
-                                handler(msg, env)
-                        except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
-                            self.runtime.actor_crashed(self, env, exc)
-                        self._current = None
-                    bus.delivered += drained
-                    continue
-                await box.wait()
+            # The task holds the actor's lifetime; its mailbox and its timers call it back.
+            # (Not anyio.sleep_forever(): that is a timer at infinity, and a virtual clock
+            # with a timer pending never sees a deadlock.)
+            await anyio.Event().wait()
         finally:
-            if self._alarm is not None:
-                self._alarm.cancel()
-                self._alarm = None
+            box.serve(None)
+
+    def _drain(self) -> None:
+        """Handle every message in the mailbox, in order (a loop callback, scheduled when
+        the first one arrived: this is the hot loop, with dispatch inlined). Once the run
+        is over nothing more is handled; what is left counts as pending."""
+        box = self._box
+        items = box.items
+        bus = self.bus
+        drained = 0
+        handlers = self._handlers
+        while items and not self._dead and not bus.closed:
+            env = items.popleft()
+            drained += 1
+            msg = env.msg
+            handler = handlers.get(msg.kind)
+            self._current = env
+            try:
+                if handler is None or self.crash_next:
+                    self._unusual(env, handler)
+                else:
+                    handler(msg, env)
+            except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
+                self.runtime.actor_crashed(self, env, exc)
+            self._current = None
+        bus.delivered += drained
+        box.read_all()
 
     def _unusual(self, env: Envelope, handler: Callable[[Any, Envelope], Any] | None) -> None:
         """A message with no handler (logged), or the one an injected crash hits."""
@@ -241,10 +315,7 @@ class Actor:
 
     def _restart(self) -> int:
         """Forget timers and state, then rebuild it from the trace (the supervisor calls this)."""
-        self._timers.clear()
-        if self._alarm is not None:
-            self._alarm.cancel()
-            self._alarm = None
+        self._timers.forget(self)
         self.setup()
         return self.recover(self.bus.trace)
 

@@ -103,10 +103,13 @@ class Pager(Actor):
         self.live: dict[str, None] = {}  # incidents triggered or acknowledged, in order
 
     def busy(self) -> str | None:
-        # Called at every instant the clock jumps: O(1), from a count kept as states change.
         if not self.live:
             return None
         return f"{len(self.live)} incident(s) triggered or acknowledged, first {next(iter(self.live))}"
+
+    def settled(self) -> bool:
+        # Asked at every jump of the clock: O(1), from the set kept as states change.
+        return not self.live
 
     def _state(self, p: Paging, state: State) -> None:
         p.state = state

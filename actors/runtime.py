@@ -22,7 +22,7 @@ from typing import Literal
 
 import anyio
 
-from actors.base import Actor
+from actors.base import Actor, Timers
 from bus.bus import Accounts, Bus
 from bus.clock import Pacer, VirtualClockLoop, describe_blocked_tasks, run_virtual
 from bus.messages import ActorCrashed, ActorRestarted
@@ -57,6 +57,8 @@ class Runtime:
     def __init__(self, seed: int, bus: Bus | None = None, *, until: float = float("inf"), restart: bool = False) -> None:
         self.seed = seed
         self.bus = bus if bus is not None else Bus()
+        #: Every actor's timers, in one heap.
+        self.timers = Timers(self.bus)
         self.until = until
         #: Supervision policy: restart a crashed actor (True) or stop the run (False).
         self.restart = restart
@@ -124,6 +126,7 @@ class Runtime:
                 self.bus.closed = True
                 tg.cancel_scope.cancel()
         finally:
+            self.timers.close()
             if self._loop is not None:
                 self._loop.on_idle = None
         for actor in self.actors:
@@ -159,10 +162,10 @@ class Runtime:
             return False
         if next_when is not None and next_when <= self.until:
             hint = self._busy_hint
-            if hint is not None and hint.busy() is not None:
+            if hint is not None and not hint.settled():
                 return False
             for actor in self.actors:
-                if actor.busy() is not None:
+                if not actor.settled():
                     self._busy_hint = actor
                     return False
             if not self.bus.idle:

@@ -33,42 +33,39 @@ class AccountingError(RuntimeError):
 
 
 class Mailbox:
-    """An actor's inbox: a FIFO of envelopes and a wake-up for its one reader.
+    """An actor's inbox: a FIFO of envelopes, and the reader to schedule when it fills.
 
-    Items live in the deque until taken, so a reader cancelled while waiting loses nothing.
+    The reader (an actor's drain) runs as a plain loop callback, as the actors' timers do,
+    scheduled once when the first item arrives and draining everything there is; an
+    actor's task only holds its lifetime. That is how actor runtimes dispatch (an actor is
+    scheduled when its mailbox becomes non-empty) and it spares every delivery a future, a
+    task switch and a coroutine resumption. Items stay in the deque until taken.
     """
 
-    __slots__ = ("items", "_wake")
+    __slots__ = ("items", "_schedule", "_reader", "_scheduled")
 
     def __init__(self) -> None:
         self.items: deque[Envelope] = deque()
-        # A bare asyncio future: the runs are asyncio-only by design, and this is the
-        # hot path (an anyio Event costs several times more to make and to set).
-        self._wake: asyncio.Future[None] | None = None
+        self._schedule: Callable[..., object] | None = None
+        self._reader: Callable[[], None] | None = None
+        self._scheduled = False
 
     def put(self, env: Envelope) -> None:
         self.items.append(env)
-        wake = self._wake
-        if wake is not None:
-            self._wake = None
-            if not wake.done():
-                wake.set_result(None)
+        if not self._scheduled and self._schedule is not None:
+            self._scheduled = True
+            self._schedule(self._reader)
 
-    async def wait(self, deadline: float = float("inf")) -> None:
-        """Return when an item is there or the virtual *deadline* has passed."""
-        if self.items:
-            return
-        loop = asyncio.get_running_loop()
-        wake = self._wake = loop.create_future()
-        # A loop timer resolves the future at the deadline: cheaper than a cancel scope,
-        # which would wake the reader through a cancellation.
-        timer = None if deadline == float("inf") else loop.call_at(deadline, _resolve, wake)
-        try:
-            await wake
-        finally:
-            self._wake = None
-            if timer is not None:
-                timer.cancel()
+    def serve(self, reader: Callable[[], None] | None, schedule: Callable[..., object] | None = None) -> None:
+        """From now on, ``schedule(reader)`` when an item arrives while the reader is idle
+        (``loop.call_soon``); the reader calls :meth:`read_all` when it has drained. Items
+        already waiting are the caller's to drain now. ``serve(None)`` stops it."""
+        self._reader, self._schedule = reader, (schedule if reader is not None else None)
+        self._scheduled = False
+
+    def read_all(self) -> None:
+        """The reader has drained the box: the next item schedules it again."""
+        self._scheduled = False
 
 
 @dataclass
@@ -97,11 +94,6 @@ class Accounts:
 # Envelope(...) goes through a Python-level __new__; building the tuple directly is the same
 # object for a third of the cost, and publish is the hottest path there is.
 _new_envelope = tuple.__new__
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 def _loop_time() -> float:

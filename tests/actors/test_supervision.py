@@ -16,7 +16,7 @@ services: [{name: api}]
 slos: [{name: api-errors, service: api, objective: 0.99}]
 responders:
   - {name: alice, level: L1, ack_after: 8m}
-  - {name: bob, level: L2, ack_after: 3m}
+  - {name: bob, level: L2, ack_after: 2m}
 escalation:
   levels:
     - {name: L1, targets: [alice], escalate_after: 5m}
