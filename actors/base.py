@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import anyio
 
 from bus.bus import Bus, Mailbox
+from bus.clock import VirtualClockLoop
 from bus.messages import MESSAGE_TYPES, Message, Unhandled
 from bus.trace import Envelope, Trace
 
@@ -78,23 +79,25 @@ class Timer:
 
 
 class Timers:
-    """Every actor's timers, in one heap, with one loop timer armed for the earliest.
+    """Every actor's timers, in one heap, with one alarm armed for the earliest.
 
     The heap holds the distinct instants (plain floats, the cheapest thing to compare); each
     instant keeps its timers in a list, in the order they were set. So timers due at the same
     instant fire in the order they were set, whichever actor set them (SimPy's rule: time,
     then insertion order), and all of them before any message of that instant is handled.
-    Ten thousand pending deadlines cost one loop timer in all, not a task each.
+    The alarm is the virtual clock's own slot (a plain loop timer on any other loop): ten
+    thousand pending deadlines cost one alarm in all, not a task or a loop timer each.
     """
 
-    __slots__ = ("_times", "_due", "_alarm", "_alarm_at", "_bus")
+    __slots__ = ("_times", "_due", "_alarm_at", "_bus", "_loop", "_handle")
 
     def __init__(self, bus: Bus) -> None:
         self._times: list[float] = []
         self._due: dict[float, list[Timer]] = {}
-        self._alarm: asyncio.TimerHandle | None = None
         self._alarm_at = _NEVER
         self._bus = bus
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handle: asyncio.TimerHandle | None = None
 
     def add(self, timer: Timer) -> None:
         when = timer.when
@@ -105,10 +108,19 @@ class Timers:
         self._due[when] = [timer]
         heapq.heappush(self._times, when)
         if when < self._alarm_at:
-            if self._alarm is not None:
-                self._alarm.cancel()
             self._alarm_at = when
-            self._alarm = asyncio.get_running_loop().call_at(when, self._ring)
+            self._arm(when)
+
+    def _arm(self, when: float) -> None:
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        if isinstance(loop, VirtualClockLoop):
+            loop.set_alarm(when, self._ring)
+            return
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = loop.call_at(when, self._ring)
 
     def forget(self, actor: Actor) -> None:
         """Cancel every pending timer of *actor* (a restart)."""
@@ -119,14 +131,16 @@ class Timers:
 
     def close(self) -> None:
         """The run is over: nothing more fires."""
-        if self._alarm is not None:
-            self._alarm.cancel()
-            self._alarm = None
         self._alarm_at = _NEVER
+        if isinstance(self._loop, VirtualClockLoop):
+            self._loop.clear_alarm()
+        elif self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
 
     def _ring(self) -> None:
-        """The loop timer: fire every timer now due, in order, then re-arm for the next."""
-        self._alarm = None
+        """The alarm: fire every timer now due, in order, then re-arm for the next."""
+        self._handle = None
         self._alarm_at = -_NEVER  # timers set while these fire are looked at below, not armed
         times, due = self._times, self._due
         bus = self._bus
@@ -147,11 +161,17 @@ class Timers:
                     actor.runtime.actor_crashed(actor, None, exc)
                 finally:
                     actor._current = None
-        while times and all(timer.cancelled for timer in due[times[0]]):
-            del due[pop(times)]  # no jump of the clock for forgotten deadlines
+        while times:  # no jump of the clock for forgotten deadlines
+            for timer in due[times[0]]:
+                if not timer.cancelled:
+                    break
+            else:
+                del due[pop(times)]
+                continue
+            break
         if times and not bus.closed:
             self._alarm_at = times[0]
-            self._alarm = asyncio.get_running_loop().call_at(self._alarm_at, self._ring)
+            self._arm(self._alarm_at)
         else:
             self._alarm_at = _NEVER
 
@@ -246,10 +266,13 @@ class Actor:
         return timer
 
     def call_later(self, delay: float, fn: Callable[..., Any], *args: Any) -> Timer:
+        """Call ``fn(*args)`` *delay* virtual seconds from now."""
         clock = self._clock
         if clock is None:
             clock = self._clock = asyncio.get_running_loop().time
-        return self.call_at(clock() + delay, fn, *args)
+        timer = Timer(clock() + delay, fn, args, self._current, self)
+        self._timers.add(timer)
+        return timer
 
     # --- the loop ----------------------------------------------------------------
 
@@ -258,7 +281,7 @@ class Actor:
         self._clock = loop.time
         self._guard(None, self.on_start)
         box = self._box
-        box.serve(self._drain, loop.call_soon)
+        box.serve(self._drain)
         if box.items:  # sent to it before it started
             self._drain()
         task_status.started()

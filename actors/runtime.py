@@ -65,6 +65,7 @@ class Runtime:
         self.restart_overrides: dict[str, bool] = {}
         self.actors: list[Actor] = []
         self._done: anyio.Event | None = None
+        self._stopped = False
         self._ending: Ending = "done"
         self._problem: str | None = None
         self._loop: VirtualClockLoop | None = None
@@ -143,7 +144,8 @@ class Runtime:
     def stop(self, ending: Ending, problem: str | None = None) -> None:
         """End the run now (the first reason given wins)."""
         assert self._done is not None
-        if not self._done.is_set():
+        if not self._stopped:
+            self._stopped = True
             self._ending, self._problem = ending, problem
             self.bus.closed = True
             self._done.set()
@@ -157,8 +159,7 @@ class Runtime:
         Called at every jump of the clock, so the common case is cheap: the actor that was
         busy last time is asked first, and usually still is.
         """
-        assert self._done is not None and self._loop is not None
-        if self._done.is_set():
+        if self._stopped:
             return False
         if next_when is not None and next_when <= self.until:
             hint = self._busy_hint
@@ -172,6 +173,7 @@ class Runtime:
                 return False
             self.stop("done")
             return True
+        assert self._loop is not None
         busy = self._busy()
         if not busy and self.bus.idle:
             self.stop("done")

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
-from bus.faults import FaultLayer, FaultVerdict
+from bus.faults import FaultLayer, FaultRule, FaultVerdict
 from bus.messages import Message
 from bus.trace import Envelope, Trace
 
-__all__ = ["AccountingError", "Accounts", "Bus", "Mailbox", "UnknownRecipient"]
+__all__ = ["AccountingError", "Accounts", "Bus", "Dispatcher", "Mailbox", "UnknownRecipient"]
 
 
 class UnknownRecipient(LookupError):
@@ -33,39 +33,68 @@ class AccountingError(RuntimeError):
 
 
 class Mailbox:
-    """An actor's inbox: a FIFO of envelopes, and the reader to schedule when it fills.
+    """An actor's inbox: a FIFO of envelopes, and the reader to wake when it fills.
 
-    The reader (an actor's drain) runs as a plain loop callback, as the actors' timers do,
-    scheduled once when the first item arrives and draining everything there is; an
-    actor's task only holds its lifetime. That is how actor runtimes dispatch (an actor is
-    scheduled when its mailbox becomes non-empty) and it spares every delivery a future, a
-    task switch and a coroutine resumption. Items stay in the deque until taken.
+    The reader (an actor's drain) runs as a plain loop callback, as the actors' timers do:
+    it is woken once when the first item arrives and drains everything there is; an actor's
+    task only holds its lifetime. That is how actor runtimes dispatch (an actor is scheduled
+    when its mailbox becomes non-empty), and it spares every delivery a future, a task
+    switch and a coroutine resumption. Items stay in the deque until taken.
     """
 
-    __slots__ = ("items", "_schedule", "_reader", "_scheduled")
+    __slots__ = ("items", "_reader", "_scheduled", "_dispatcher")
 
-    def __init__(self) -> None:
+    def __init__(self, dispatcher: Dispatcher) -> None:
         self.items: deque[Envelope] = deque()
-        self._schedule: Callable[..., object] | None = None
         self._reader: Callable[[], None] | None = None
         self._scheduled = False
+        self._dispatcher = dispatcher
 
     def put(self, env: Envelope) -> None:
         self.items.append(env)
-        if not self._scheduled and self._schedule is not None:
+        if not self._scheduled and self._reader is not None:
             self._scheduled = True
-            self._schedule(self._reader)
+            self._dispatcher.wake(self)
 
-    def serve(self, reader: Callable[[], None] | None, schedule: Callable[..., object] | None = None) -> None:
-        """From now on, ``schedule(reader)`` when an item arrives while the reader is idle
-        (``loop.call_soon``); the reader calls :meth:`read_all` when it has drained. Items
-        already waiting are the caller's to drain now. ``serve(None)`` stops it."""
-        self._reader, self._schedule = reader, (schedule if reader is not None else None)
+    def serve(self, reader: Callable[[], None] | None) -> None:
+        """From now on, wake *reader* when an item arrives while it is idle; it calls
+        :meth:`read_all` when it has drained. Items already waiting are the caller's to
+        drain now. ``serve(None)`` stops it."""
+        self._reader = reader
         self._scheduled = False
 
     def read_all(self) -> None:
-        """The reader has drained the box: the next item schedules it again."""
+        """The reader has drained the box: the next item wakes it again."""
         self._scheduled = False
+
+
+class Dispatcher:
+    """Runs the readers of mailboxes that filled, in the order they filled.
+
+    One loop callback per turn of the event loop runs every reader woken during the turn
+    before, exactly as one ``call_soon`` per reader would (readers woken meanwhile wait for
+    the next turn), without a loop handle per delivery.
+    """
+
+    __slots__ = ("_ready", "_pending")
+
+    def __init__(self) -> None:
+        self._ready: deque[Mailbox] = deque()
+        self._pending = False
+
+    def wake(self, box: Mailbox) -> None:
+        self._ready.append(box)
+        if not self._pending:
+            self._pending = True
+            asyncio.get_running_loop().call_soon(self._run)
+
+    def _run(self) -> None:
+        self._pending = False
+        ready = self._ready
+        for _ in range(len(ready)):
+            reader = ready.popleft()._reader
+            if reader is not None:
+                reader()
 
 
 @dataclass
@@ -107,6 +136,7 @@ class Bus:
         self.trace = trace if trace is not None else Trace()
         self.faults = faults if faults is not None else FaultLayer()
         self.mailboxes: dict[str, Mailbox] = {}
+        self._dispatcher = Dispatcher()
         self._subs: dict[type[Message], list[tuple[str, str | None]]] = {}
         self._route_cache: dict[type[Message], list[tuple[str, str | None]]] = {}
         self._plain_cache: dict[tuple[type[Message], str], tuple[str, ...]] = {}
@@ -118,6 +148,8 @@ class Bus:
         self.dropped = 0
         self.duplicated = 0
         self._now: Callable[[], float] = _loop_time
+        #: The fault rules that can touch each kind, looked up once per kind and run.
+        self._rules_by_kind: dict[str, list[FaultRule]] = {}
 
     # --- wiring ------------------------------------------------------------------
 
@@ -125,7 +157,7 @@ class Bus:
         """The mailbox of *name*, made on first use."""
         box = self.mailboxes.get(name)
         if box is None:
-            box = self.mailboxes[name] = Mailbox()
+            box = self.mailboxes[name] = Mailbox(self._dispatcher)
         return box
 
     def subscribe(self, name: str, *types: type[Message], incident: str | None = None) -> None:
@@ -177,7 +209,10 @@ class Bus:
                     raise UnknownRecipient(f"{type(msg).__name__} addressed to {name!r}, which has no mailbox")
         self._seq += 1
         now = self._now()
-        if not self.faults.rules or not self.faults.rules_for(msg.kind):
+        rules = self._rules_by_kind.get(msg.kind)
+        if rules is None:
+            rules = self._rules_by_kind[msg.kind] = self.faults.rules_for(msg.kind)
+        if not rules:
             env = _new_envelope(Envelope, (self._seq, now, sender, recipients, parent, incident, msg, ()))
             trace = self.trace
             trace.envelopes.append(env)
@@ -194,7 +229,7 @@ class Bus:
         judge = self.faults.judge
         extra = dropped = 0
         for name in recipients:
-            verdict = judge(msg.kind, sender, name, now)
+            verdict = judge(msg.kind, sender, name, now, rules)
             if verdict is None:
                 deliver.append((name, 0.0))
                 continue
@@ -207,7 +242,7 @@ class Bus:
                 deliver.append((name, 0.0))
                 deliver.append((name, 0.0))
                 extra += 1
-        env = Envelope(self._seq, now, sender, recipients, parent, incident, msg, tuple(faults))
+        env = _new_envelope(Envelope, (self._seq, now, sender, recipients, parent, incident, msg, tuple(faults)))
         self.trace.record(env)
         self.addressed += len(recipients) + extra
         self.duplicated += extra
@@ -225,8 +260,10 @@ class Bus:
         self.mailboxes[name].put(env)
 
     def bind_clock(self, now: Callable[[], float]) -> None:
-        """Read virtual time from *now* (the running loop's ``time``): one lookup per publish."""
+        """A run starts: read virtual time from *now* (the running loop's ``time``), and the
+        fault rules as they are now (they are set before a run)."""
         self._now = now
+        self._rules_by_kind.clear()
 
     # --- accounting --------------------------------------------------------------
 

@@ -19,9 +19,11 @@ paces by is handed in (``pacer``) by the command line; nothing here reads one.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import os
-import selectors
 from collections.abc import Callable, Coroutine
+from functools import partial
+from operator import attrgetter
 from typing import Any, TypeVar
 
 __all__ = ["Pacer", "VirtualClockLoop", "VirtualDeadlock", "describe_blocked_tasks", "run_virtual"]
@@ -32,6 +34,7 @@ Pacer = tuple[Callable[[], float], Callable[[float], None]]
 
 # Two timers closer than this fire together; fixed so every machine behaves the same.
 _RESOLUTION = 1e-9
+_NEVER = float("inf")
 
 
 class VirtualDeadlock(RuntimeError):
@@ -49,55 +52,26 @@ class VirtualDeadlock(RuntimeError):
         )
 
 
-class _VirtualSelector:
-    """Wraps the real selector; ``select`` jumps virtual time instead of blocking."""
-
-    def __init__(self, loop: VirtualClockLoop, real: selectors.BaseSelector) -> None:
-        self._loop = loop
-        self._real = real
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        loop = self._loop
-        if timeout == 0:
-            # Work is ready: nothing blocks. The only thing the real selector can hold is a
-            # wake-up byte written by a thread or a signal (Ctrl-C), whose callback is already
-            # queued; look for it now and then rather than with a system call every turn.
-            loop.polls += 1
-            if loop.polls & 63:
-                return []
-            return self._real.select(0)
-        # Every task is blocked: give the owner a chance to end the run or wake someone.
-        scheduled = loop._scheduled  # the head is live: _run_once just popped cancelled heads
-        next_when = scheduled[0]._when if scheduled else None
-        if loop.on_idle is not None and loop.on_idle(next_when):
-            return self._real.select(0)
-        # Now and then, look for anything written by a thread, such as Ctrl-C's wake-up;
-        # every time would cost a system call per jump.
-        loop.jumps += 1
-        if loop.jumps % 64 == 0 or timeout is None:
-            events = self._real.select(0)
-            if events:
-                return events
-        if timeout is None:
-            raise VirtualDeadlock(loop.time(), describe_blocked_tasks(loop))
-        target = next_when if next_when is not None else loop._now + timeout
-        if loop.speed is not None:
-            loop._pace(target)
-        loop._now = max(loop._now, target)
-        return []
-
-
 class VirtualClockLoop(asyncio.SelectorEventLoop):
-    """An asyncio loop on virtual time. Pass the class itself as anyio's ``loop_factory``."""
+    """An asyncio loop on virtual time. Pass the class itself as anyio's ``loop_factory``.
+
+    Its turn is asyncio's own (``_run_once``), trimmed for virtual time: run what is ready;
+    when nothing is, ask ``on_idle``, then jump the clock to the earliest of the timers and
+    the alarm instead of blocking in the selector. The real selector is only polled now and
+    then, for a wake-up written by a signal handler or a thread (Ctrl-C).
+
+    The alarm is one extra timer slot without a handle per arming (:meth:`set_alarm`): the
+    simulation keeps its timers in a heap of its own and arms the alarm for the earliest,
+    which at an instant fires before the loop's own timers of that instant.
+    """
 
     def __init__(self, speed: float | None = None, pacer: Pacer | None = None) -> None:
         super().__init__()
         self._now = 0.0
+        # time() is read several times per event (by asyncio itself, the bus, the actors):
+        # an attribute getter bound to the loop answers it without a Python frame.
+        self.time = partial(attrgetter("_now"), self)  # type: ignore[method-assign]
         self._clock_resolution = _RESOLUTION
-        self._selector = _VirtualSelector(self, self._selector)  # type: ignore[assignment]
         self.speed = speed if pacer is not None else None
         self._pacer = pacer
         #: Called when every task is blocked, with the time of the next timer (None: none);
@@ -108,6 +82,79 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         self.polls = 0
         self.real_wait_seconds = 0.0
         self._wall_origin: float | None = None
+        self._alarm_at = _NEVER
+        self._alarm: asyncio.Handle | None = None
+
+    def set_alarm(self, when: float, callback: Callable[[], object]) -> None:
+        """Call *callback* at virtual time *when*, replacing the alarm set before."""
+        alarm = self._alarm
+        if alarm is None or alarm._callback is not callback:  # type: ignore[attr-defined]
+            self._alarm = asyncio.Handle(callback, (), self)
+        self._alarm_at = when
+
+    def clear_alarm(self) -> None:
+        self._alarm_at = _NEVER
+
+    def _run_once(self) -> None:
+        scheduled = self._scheduled
+        if len(scheduled) > 100 and self._timer_cancelled_count > len(scheduled) // 2:
+            # asyncio's housekeeping: drop cancelled timers once they are most of the heap
+            live = [handle for handle in scheduled if not handle._cancelled]
+            for handle in scheduled:
+                if handle._cancelled:
+                    handle._scheduled = False
+            heapq.heapify(live)
+            self._scheduled = scheduled = live
+            self._timer_cancelled_count = 0
+        else:
+            while scheduled and scheduled[0]._cancelled:
+                self._timer_cancelled_count -= 1
+                heapq.heappop(scheduled)._scheduled = False
+        ready = self._ready
+        if ready or self._stopping:
+            # Work is ready: nothing blocks. The real selector can only hold a wake-up byte
+            # whose callback is already queued; read it now and then, not with a system
+            # call every turn.
+            self.polls += 1
+            if not self.polls & 63:
+                self._process_events(self._selector.select(0))
+        else:
+            self._idle(scheduled)
+        end = self._now + self._clock_resolution
+        if self._alarm_at < end:
+            self._alarm_at = _NEVER
+            ready.append(self._alarm)  # type: ignore[arg-type]
+        while scheduled and scheduled[0]._when < end:
+            handle = heapq.heappop(scheduled)
+            handle._scheduled = False
+            ready.append(handle)
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if not handle._cancelled:
+                handle._run()
+
+    def _idle(self, scheduled: list[asyncio.TimerHandle]) -> None:
+        """Every task is blocked: let the owner end the run, or jump to the next timer."""
+        next_when: float | None = min(self._alarm_at, scheduled[0]._when if scheduled else _NEVER)
+        if next_when == _NEVER:
+            next_when = None
+        if self.on_idle is not None and self.on_idle(next_when):
+            self._process_events(self._selector.select(0))
+            return
+        # Now and then, look for anything written by a thread, such as Ctrl-C's wake-up;
+        # every time would cost a system call per jump.
+        self.jumps += 1
+        if self.jumps % 64 == 0 or next_when is None:
+            events = self._selector.select(0)
+            if events:
+                self._process_events(events)
+                return
+        if next_when is None:
+            raise VirtualDeadlock(self._now, describe_blocked_tasks(self))
+        if self.speed is not None:
+            self._pace(next_when)
+        if next_when > self._now:
+            self._now = next_when
 
     def time(self) -> float:
         return self._now

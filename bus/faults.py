@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = ["FaultRule", "FaultVerdict", "FaultLayer"]
 
@@ -44,9 +44,9 @@ class FaultRule:
         return self.end is None or now < self.end
 
 
-@dataclass(frozen=True, slots=True)
-class FaultVerdict:
-    """What the fault layer did to one copy; recorded in the trace."""
+class FaultVerdict(NamedTuple):
+    """What the fault layer did to one copy; recorded in the trace (a named tuple: one is
+    made per copy a rule touches, on the publish path)."""
 
     recipient: str
     action: Action
@@ -79,8 +79,11 @@ class FaultLayer:
             found = self._by_kind[kind] = [r for r in self.rules if not r.kinds or kind in r.kinds]
         return found
 
-    def judge(self, kind: str, sender: str, recipient: str, now: float) -> FaultVerdict | None:
-        for rule in self.rules_for(kind):
+    def judge(
+        self, kind: str, sender: str, recipient: str, now: float, rules: list[FaultRule] | None = None
+    ) -> FaultVerdict | None:
+        """The fate of one copy (None: delivered as is); *rules* are ``rules_for(kind)``."""
+        for rule in self.rules_for(kind) if rules is None else rules:
             if not rule.matches(kind, sender, recipient, now):
                 continue
             # Draw only for probabilistic rules, so adding a certain rule leaves the draws
