@@ -89,7 +89,7 @@ class Timers:
     thousand pending deadlines cost one alarm in all, not a task or a loop timer each.
     """
 
-    __slots__ = ("_times", "_due", "_alarm_at", "_bus", "_loop", "_handle")
+    __slots__ = ("_times", "_due", "_alarm_at", "_bus", "_loop", "_handle", "_ring_now")
 
     def __init__(self, bus: Bus) -> None:
         self._times: list[float] = []
@@ -98,6 +98,7 @@ class Timers:
         self._bus = bus
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
+        self._ring_now = self._ring  # one bound method, so the loop's alarm keeps its handle
 
     def add(self, timer: Timer) -> None:
         when = timer.when
@@ -116,11 +117,11 @@ class Timers:
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()
         if isinstance(loop, VirtualClockLoop):
-            loop.set_alarm(when, self._ring)
+            loop.set_alarm(when, self._ring_now)
             return
         if self._handle is not None:
             self._handle.cancel()
-        self._handle = loop.call_at(when, self._ring)
+        self._handle = loop.call_at(when, self._ring_now)
 
     def forget(self, actor: Actor) -> None:
         """Cancel every pending timer of *actor* (a restart)."""
@@ -294,29 +295,34 @@ class Actor:
             box.serve(None)
 
     def _drain(self) -> None:
-        """Handle every message in the mailbox, in order (a loop callback, scheduled when
-        the first one arrived: this is the hot loop, with dispatch inlined). Once the run
-        is over nothing more is handled; what is left counts as pending."""
+        """Handle every message in the mailbox, in order (a loop callback, woken when the
+        first one arrived: this is the hot loop, with dispatch inlined). Once the run is
+        over, or the actor is dead, nothing more is handled; what is left counts as pending.
+        Only a crash (the supervisor) can end the run or kill the actor mid-drain."""
         box = self._box
         items = box.items
         bus = self.bus
-        drained = 0
-        handlers = self._handlers
-        while items and not self._dead and not bus.closed:
-            env = items.popleft()
-            drained += 1
-            msg = env.msg
-            handler = handlers.get(msg.kind)
-            self._current = env
-            try:
-                if handler is None or self.crash_next:
-                    self._unusual(env, handler)
-                else:
-                    handler(msg, env)
-            except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
-                self.runtime.actor_crashed(self, env, exc)
-            self._current = None
-        bus.delivered += drained
+        if not (self._dead or bus.closed):
+            handlers = self._handlers
+            drained = 0
+            while items:
+                env = items.popleft()
+                drained += 1
+                msg = env.msg
+                handler = handlers.get(msg.kind)
+                self._current = env
+                try:
+                    if handler is None or self.crash_next:
+                        self._unusual(env, handler)
+                    else:
+                        handler(msg, env)
+                except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
+                    self.runtime.actor_crashed(self, env, exc)
+                    if self._dead or bus.closed:
+                        self._current = None
+                        break
+                self._current = None
+            bus.delivered += drained
         box.read_all()
 
     def _unusual(self, env: Envelope, handler: Callable[[Any, Envelope], Any] | None) -> None:
