@@ -26,6 +26,7 @@ incident.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from actors.base import Actor, Timer
@@ -51,6 +52,10 @@ if TYPE_CHECKING:
 __all__ = ["Correlator", "Incident", "Placed", "placements_in", "worst"]
 
 _SEVERITY_RANK = {"sev1": 0, "sev2": 1, "sev3": 2, "sev4": 3}
+#: What the flush reads of each alert, in one C-level call per alert.
+_FIELDS = attrgetter("alert", "fingerprint", "symptom", "severity", "action")
+#: Alerts held for one service: (service, its alerts in arrival order).
+Group = tuple[str, list[AlertFired]]
 
 
 def worst(*severities: str) -> str:
@@ -203,22 +208,24 @@ class Correlator(Actor):
                 if bit not in open_by_bit:
                     open_by_bit[bit] = incident
                     open_mask |= bit
-        new: dict[str, list[AlertFired]] = {}
-        joins: dict[str, list[AlertFired]] = {}
-        for service, msgs in by_service.items():
-            bits = roots[service]
+        # Alerts travel in their service's group (held by service): one root lookup per
+        # service, not per alert.
+        new: dict[str, list[Group]] = {}
+        joins: dict[str, list[Group]] = {}
+        for group in by_service.items():
+            bits = roots[group[0]]
             hit = bits & open_mask if open_mask else 0
-            joined = open_by_bit[hit & -hit] if hit else (self._covering(service) if open_mask else None)
+            joined = open_by_bit[hit & -hit] if hit else (self._covering(group[0]) if open_mask else None)
             if joined is not None:
-                joins.setdefault(joined.id, []).extend(msgs)
+                joins.setdefault(joined.id, []).append(group)
             else:
-                new.setdefault(topology.first_root(bits), []).extend(msgs)
+                new.setdefault(topology.first_root(bits), []).append(group)
         # Within an incident, alerts come service by service, in the order each service
         # first alerted: deterministic, and no per-alert sort.
-        for incident_id, members in joins.items():
-            self._join(self.incidents[incident_id], members)
-        for root, alerts in new.items():
-            self._open(root, alerts)
+        for incident_id, groups in joins.items():
+            self._join(self.incidents[incident_id], groups)
+        for root, groups in new.items():
+            self._open(root, groups)
 
     def _covering(self, service: str) -> Incident | None:
         """The oldest open incident whose root's blast radius holds *service*."""
@@ -231,17 +238,17 @@ class Correlator(Actor):
                 return incident
         return None
 
-    def _join(self, incident: Incident, members: list[AlertFired]) -> None:
+    def _join(self, incident: Incident, groups: list[Group]) -> None:
         """Alerts of one batch join an open incident: one update for all of them."""
         before = incident.severity
-        placements = self._place(incident, members)
-        incident.severity = worst(incident.severity, *{m.severity for m in members})
-        if any(m.action == "page" for m in members):
+        placements, severities, page = self._place(incident, groups)
+        incident.severity = worst(incident.severity, *severities)
+        if page:
             incident.action = "page"
         change = f"; severity {before} -> {incident.severity}" if incident.severity != before else ""
-        names = ", ".join(f"{m.alert} {m.fingerprint}" for m in members[:3])
-        more = f" and {len(members) - 3} more" if len(members) > 3 else ""
-        self._updated(incident, f"{names}{more} joined{change}", placements, self.firing[members[0].fingerprint].seq)
+        names = ", ".join(f"{alert} {fingerprint}" for alert, fingerprint, _ in placements[:3])
+        more = f" and {len(placements) - 3} more" if len(placements) > 3 else ""
+        self._updated(incident, f"{names}{more} joined{change}", placements, self.firing[placements[0][1]].seq)
 
     def _updated(
         self, incident: Incident, reason: str, placements: list[Placement] | None = None, parent: int | None = None
@@ -261,25 +268,37 @@ class Correlator(Actor):
             parent=parent,
         )
 
-    def _place(self, incident: Incident, members: list[AlertFired]) -> list[Placement]:
-        """Add *members* to *incident*; their placements, in order (bulk: storms are large)."""
+    def _place(self, incident: Incident, groups: list[Group]) -> tuple[list[Placement], set[str], bool]:
+        """Add the alerts of *groups* to *incident*, in one pass (storms are large): their
+        placements in order, their severities, and whether any of them pages."""
         root, symptom, iid = incident.root, incident.symptom, incident.id
-        incident.alerts.extend([m.alert for m in members])
-        incident.firing.update([m.fingerprint for m in members])
-        incident.affected.update(dict.fromkeys([m.service for m in members]))
-        self.placed.update({m.fingerprint: iid for m in members})
-        return [
-            (m.alert, m.fingerprint, "inhibited" if m.service != root else "root" if m.symptom == symptom else "grouped")
-            for m in members
-        ]
+        affected = incident.affected
+        add_alert, add_firing = incident.alerts.append, incident.firing.add
+        placed = self.placed
+        placements: list[Placement] = []
+        place = placements.append
+        severities: set[str] = set()
+        actions: set[str] = set()
+        for service, msgs in groups:
+            affected[service] = None
+            inhibited = service != root
+            for alert, fingerprint, alert_symptom, severity, action in map(_FIELDS, msgs):
+                add_alert(alert)
+                add_firing(fingerprint)
+                placed[fingerprint] = iid
+                place((alert, fingerprint, "inhibited" if inhibited else "root" if alert_symptom == symptom else "grouped"))
+                severities.add(severity)
+                actions.add(action)
+        return placements, severities, "page" in actions
 
-    def _open(self, root: str, members: list[AlertFired]) -> None:
-        members = [m for m in members if m.service == root] + [m for m in members if m.service != root]
-        lead = members[0]  # the root's own alert leads
-        incident = self._new_incident(root, lead.symptom, worst(*{m.severity for m in members}))
-        incident.action = "page" if any(m.action == "page" for m in members) else "ticket"
-        placements = self._place(incident, members)
-        inhibited = len(members) - 1
+    def _open(self, root: str, groups: list[Group]) -> None:
+        groups.sort(key=lambda group: group[0] != root)  # the root's own alerts lead (stable)
+        lead = groups[0][1][0]
+        incident = self._new_incident(root, lead.symptom, "sev4")
+        placements, severities, page = self._place(incident, groups)
+        incident.severity = worst(*severities)
+        incident.action = "page" if page else "ticket"
+        inhibited = len(placements) - 1
         title = f"{root} {lead.symptom}" + (f" (+{inhibited} symptom alerts inhibited)" if inhibited else "")
         self.send(
             IncidentOpened(

@@ -159,6 +159,15 @@ class Pager(Actor):
     def _page(self, p: Paging, reason: str) -> None:
         """Notify every target of the incident's level and start its escalation deadline."""
         level = self.levels[p.level]
+        # Fields left at their defaults are not passed: each one given is validated, and
+        # pages are the most frequent message of a ladder.
+        extra: dict[str, object] = {}
+        if p.signature is not None:
+            extra["signature"] = p.signature
+        if p.loop:
+            extra["loop"] = p.loop
+        if p.tried:
+            extra["tried"] = p.tried  # validation copies the list
         for target in level.targets:
             self.send(
                 Page(
@@ -169,15 +178,14 @@ class Pager(Actor):
                     title=p.title,
                     service=p.service,
                     symptom=p.symptom,
-                    signature=p.signature,
-                    loop=p.loop,
-                    tried=list(p.tried),
                     reason=reason,
+                    **extra,  # type: ignore[arg-type]
                 ),
                 to=target,
                 incident=p.incident,
             )
-        p.cancel()
+        if p.timer is not None:
+            p.timer.cancel()
         p.timer = self.call_later(level.escalate_after, self._deadline, p)
 
     # --- deadlines -----------------------------------------------------------------------
@@ -202,7 +210,8 @@ class Pager(Actor):
         here = self.levels[p.level].name
         if p.level + 1 < len(self.levels):
             p.level += 1
-            self._state(p, "triggered")
+            if p.state != "triggered":  # a hand-off climbs from acknowledged
+                self._state(p, "triggered")
             self.send(
                 Escalated(incident=p.incident, from_level=here, to_level=self.levels[p.level].name, reason=reason),
                 incident=p.incident,
@@ -211,7 +220,8 @@ class Pager(Actor):
         elif p.loop < self.repeat:
             p.loop += 1
             p.level = 0
-            self._state(p, "triggered")
+            if p.state != "triggered":
+                self._state(p, "triggered")
             self.send(LadderRepeated(incident=p.incident, loop=p.loop, of=self.repeat), incident=p.incident)
             self._page(p, f"repeat {p.loop} of {self.repeat}: {reason}")
         else:
