@@ -17,8 +17,9 @@ acknowledges the incident, so nothing further escalates. On the virtual clock th
 structural: every timer due at an instant fires before any message of that instant is
 handled.
 
-Every incident's deadline sits in the actor's one timer heap (one loop timer for the
-whole pager), so ten thousand concurrent incidents cost one sleeping timer.
+Every incident's deadline sits in the run's one timer heap (:class:`actors.base.Timers`,
+one alarm for the whole run), so ten thousand concurrent incidents cost no task and no
+loop timer each.
 """
 
 from __future__ import annotations

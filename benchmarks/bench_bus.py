@@ -120,7 +120,7 @@ def bench_anyio_sleep(work: list[list[float]]) -> float:
 
 
 class Ticker(Actor):
-    """One actor holding every sleeper's next wake-up in its timer heap."""
+    """One actor holding every sleeper's next wake-up as a timer (in the run's one heap)."""
 
     def __init__(self, name: str, runtime: Runtime, work: list[list[float]]) -> None:
         self.work = work
@@ -200,7 +200,7 @@ def main() -> None:
     simpy_rate = median_of(args.repeat, bench_simpy, work) if bench_simpy(work[:10]) else None
     print(f"virtual timers: {args.sleepers} sleepers x 20 wake-ups (median of {args.repeat})")
     print(f"  anyio.sleep tasks on our clock: {sleep_rate:>12,.0f} events/s")
-    print(f"  one actor's timer heap:         {heap_rate:>12,.0f} events/s")
+    print(f"  one actor's timers:             {heap_rate:>12,.0f} events/s")
     if simpy_rate is None:
         print("  simpy: not installed (pip install '.[bench]')")
     else:

@@ -147,3 +147,104 @@ def test_same_seed_same_rng_draws_per_actor() -> None:
     draws = [Echo("echo", rt).rng.random() for rt in (a, b)]
     other = Echo("other", a).rng.random()
     assert draws[0] == draws[1] != other
+
+
+class Speaker(Actor):
+    """Says each of its lines at its time."""
+
+    def __init__(self, name: str, runtime: Runtime, plan: list[tuple[float, float, str]]) -> None:
+        self.plan = plan  # (when to set the timer, when it fires, what it says)
+        super().__init__(name, runtime)
+
+    def setup(self) -> None:
+        self.left = len(self.plan) + sum(text.endswith("+now") for _, _, text in self.plan)
+
+    def busy(self) -> str | None:
+        return f"{self.left} line(s) to say" if self.left else None
+
+    def on_start(self) -> None:
+        for set_at, fire_at, text in self.plan:
+            if set_at == 0:
+                self.call_at(fire_at, self._say, text)
+            else:
+                self.call_at(set_at, self.call_at, fire_at, self._say, text)
+
+    def _say(self, text: str) -> None:
+        self.left -= 1
+        self.send(DrillNote(text=text), to=())
+        if text.endswith("+now"):  # a timer set for this very instant fires after those due
+            self.call_later(0, self._say, text.replace("+now", " (set at the instant)"))
+
+
+def test_timers_of_an_instant_fire_in_the_order_set_whichever_actor_set_them() -> None:
+    rt = Runtime(seed=1)
+    # b sets its 100 s timer first (at 0); a sets its own at 10 s, c at 20 s; then, at
+    # 100, a's timer sets one more for that same instant.
+    rt.add(Speaker("a", rt, [(10, 100, "a+now")]))
+    rt.add(Speaker("b", rt, [(0, 100, "b")]))
+    rt.add(Speaker("c", rt, [(20, 100, "c")]))
+    result = rt.run()
+    said = [(e.t, e.msg.text) for e in result.trace.of(DrillNote)]  # type: ignore[attr-defined]
+    assert said == [(100.0, "b"), (100.0, "a+now"), (100.0, "c"), (100.0, "a (set at the instant)")]
+
+
+class Relay(Actor):
+    """Passes each note on to the next actor in a fixed order, once."""
+
+    def __init__(self, name: str, runtime: Runtime, to: list[str]) -> None:
+        self.to = to
+        super().__init__(name, runtime)
+
+    def on_drill_note(self, msg: DrillNote, env: Envelope) -> None:
+        for name in self.to:
+            self.send(DrillNote(text=f"{msg.text}>{name}"), to=name)
+
+
+def test_actors_woken_together_handle_their_mail_in_the_order_it_arrived() -> None:
+    rt = Runtime(seed=1)
+    rt.add(Script("script", rt, [(5, "x")]))
+    rt.bus.subscribe("hub", DrillNote)
+    rt.add(Relay("hub", rt, ["z", "y"]))  # z's mailbox fills first, then y's
+    rt.add(Relay("y", rt, ["end"]))
+    rt.add(Relay("z", rt, ["end"]))
+    rt.add(Actor("end", rt))
+    result = rt.run()
+    order = [(e.t, e.sender, e.msg.text) for e in result.trace.of(DrillNote)]  # type: ignore[attr-defined]
+    assert order == [
+        (5.0, "script", "x"),
+        (5.0, "hub", "x>z"),
+        (5.0, "hub", "x>y"),
+        (5.0, "z", "x>z>end"),
+        (5.0, "y", "x>y>end"),
+    ]
+
+
+class Chain(Actor):
+    """Timers at 10 and 20; the one at 10 sets another at 50."""
+
+    def setup(self) -> None:
+        self.left = 3
+
+    def busy(self) -> str | None:
+        return "timers pending" if self.left else None
+
+    def on_start(self) -> None:
+        self.call_at(10, self._fire, "first")
+        self.call_at(20, self._fire, "second")
+
+    def _fire(self, what: str) -> None:
+        self.left -= 1
+        self.send(DrillNote(text=what), to=())
+        if what == "first":
+            self.call_later(40, self._fire, "third")
+
+
+def test_a_timer_set_while_timers_fire_does_not_hold_back_those_due_earlier() -> None:
+    rt = Runtime(seed=1)
+    rt.add(Chain("chain", rt))
+    result = rt.run()
+    assert [(e.t, e.msg.text) for e in result.trace.of(DrillNote)] == [  # type: ignore[attr-defined]
+        (10.0, "first"),
+        (20.0, "second"),
+        (50.0, "third"),
+    ]

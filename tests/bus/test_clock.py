@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from bus.clock import VirtualDeadlock, run_virtual
+from bus.clock import VirtualClockLoop, VirtualDeadlock, run_virtual
 
 
 def test_a_24_hour_sleep_jumps_without_waiting() -> None:
@@ -94,3 +94,24 @@ async def test_the_pytest_fixture_runs_on_virtual_time() -> None:
     assert anyio.current_time() == 0.0
     await anyio.sleep(3600)
     assert anyio.current_time() == 3600.0
+
+
+def test_the_alarm_fires_at_its_time_before_the_loops_own_timers_of_that_instant() -> None:
+    import asyncio
+
+    log: list[tuple[float, str]] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualClockLoop)
+        loop.call_at(50.0, lambda: log.append((loop.time(), "loop timer")))
+        loop.set_alarm(80.0, lambda: log.append((loop.time(), "replaced alarm")))
+        loop.set_alarm(50.0, lambda: log.append((loop.time(), "alarm")))  # replaces the one before
+        await anyio.sleep(60)
+        loop.set_alarm(70.0, lambda: log.append((loop.time(), "cleared alarm")))
+        loop.clear_alarm()
+        await anyio.sleep(60)
+
+    _, loop = run_virtual(main)
+    assert log == [(50.0, "alarm"), (50.0, "loop timer")]
+    assert loop.jumps == 3  # 50, 60, 120: nothing at the cleared 70
