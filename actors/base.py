@@ -271,9 +271,7 @@ class Actor:
         clock = self._clock
         if clock is None:
             clock = self._clock = asyncio.get_running_loop().time
-        timer = Timer(clock() + delay, fn, args, self._current, self)
-        self._timers.add(timer)
-        return timer
+        return self.call_at(clock() + delay, fn, *args)
 
     # --- the loop ----------------------------------------------------------------
 

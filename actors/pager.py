@@ -185,8 +185,7 @@ class Pager(Actor):
                 to=target,
                 incident=p.incident,
             )
-        if p.timer is not None:
-            p.timer.cancel()
+        p.cancel()
         p.timer = self.call_later(level.escalate_after, self._deadline, p)
 
     # --- deadlines -----------------------------------------------------------------------
@@ -211,8 +210,7 @@ class Pager(Actor):
         here = self.levels[p.level].name
         if p.level + 1 < len(self.levels):
             p.level += 1
-            if p.state != "triggered":  # a hand-off climbs from acknowledged
-                self._state(p, "triggered")
+            self._state(p, "triggered")
             self.send(
                 Escalated(incident=p.incident, from_level=here, to_level=self.levels[p.level].name, reason=reason),
                 incident=p.incident,
@@ -221,8 +219,7 @@ class Pager(Actor):
         elif p.loop < self.repeat:
             p.loop += 1
             p.level = 0
-            if p.state != "triggered":
-                self._state(p, "triggered")
+            self._state(p, "triggered")
             self.send(LadderRepeated(incident=p.incident, loop=p.loop, of=self.repeat), incident=p.incident)
             self._page(p, f"repeat {p.loop} of {self.repeat}: {reason}")
         else:

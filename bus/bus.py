@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
-from bus.faults import FaultLayer, FaultRule, FaultVerdict
+from bus.faults import FaultLayer, FaultVerdict
 from bus.messages import Message
 from bus.trace import Envelope, Trace
 
@@ -148,8 +148,6 @@ class Bus:
         self.dropped = 0
         self.duplicated = 0
         self._now: Callable[[], float] = _loop_time
-        #: The fault rules that can touch each kind, looked up once per kind and run.
-        self._rules_by_kind: dict[str, list[FaultRule]] = {}
 
     # --- wiring ------------------------------------------------------------------
 
@@ -213,9 +211,9 @@ class Bus:
                     raise UnknownRecipient(f"{type(msg).__name__} addressed to {name!r}, which has no mailbox")
         self._seq += 1
         now = self._now()
-        rules = self._rules_by_kind.get(msg.kind)
+        rules = self.faults.by_kind.get(msg.kind)
         if rules is None:
-            rules = self._rules_by_kind[msg.kind] = self.faults.rules_for(msg.kind)
+            rules = self.faults.rules_for(msg.kind)
         if not rules:
             env = _new_envelope(Envelope, (self._seq, now, sender, recipients, parent, incident, msg, ()))
             trace = self.trace
@@ -226,12 +224,7 @@ class Bus:
             self.addressed += len(recipients)
             boxes = self.mailboxes
             for name in recipients:
-                # Mailbox.put, inlined: the hottest lines of a run.
-                box = boxes[name]
-                box.items.append(env)
-                if not box._scheduled and box._reader is not None:
-                    box._scheduled = True
-                    box._dispatcher.wake(box)
+                boxes[name].put(env)
             return env
         faults: list[FaultVerdict] = []
         deliver: list[tuple[str, float]] = []
@@ -269,10 +262,10 @@ class Bus:
         self.mailboxes[name].put(env)
 
     def bind_clock(self, now: Callable[[], float]) -> None:
-        """A run starts: read virtual time from *now* (the running loop's ``time``), and the
-        fault rules as they are now (they are set before a run)."""
+        """A run starts: read virtual time from *now* (the running loop's ``time``), one
+        lookup per publish, and the fault rules as they are now."""
         self._now = now
-        self._rules_by_kind.clear()
+        self.faults.prepare()
 
     # --- accounting --------------------------------------------------------------
 

@@ -156,9 +156,6 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         if next_when > self._now:
             self._now = next_when
 
-    def time(self) -> float:
-        return self._now
-
     def advance_to(self, when: float) -> None:
         """Move virtual time forward to *when* (never backwards)."""
         self._now = max(self._now, when)

@@ -66,18 +66,25 @@ class FaultLayer:
 
     rules: list[FaultRule] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random("0:faults"))
-    _by_kind: dict[str, list[FaultRule]] = field(default_factory=dict)
+    #: ``rules_for`` of every kind asked so far: the bus reads it on each publish, so a
+    #: kind already seen costs a dict lookup, not a call.
+    by_kind: dict[str, list[FaultRule]] = field(default_factory=dict)
     _seen: int = -1
 
     def rules_for(self, kind: str) -> list[FaultRule]:
         """The rules that could touch a message of *kind* (cached; rules are set before a run)."""
         if self._seen != len(self.rules):
-            self._by_kind.clear()
+            self.by_kind.clear()
             self._seen = len(self.rules)
-        found = self._by_kind.get(kind)
+        found = self.by_kind.get(kind)
         if found is None:
-            found = self._by_kind[kind] = [r for r in self.rules if not r.kinds or kind in r.kinds]
+            found = self.by_kind[kind] = [r for r in self.rules if not r.kinds or kind in r.kinds]
         return found
+
+    def prepare(self) -> None:
+        """A run starts: look the rules up afresh (they may have been added since)."""
+        self.by_kind.clear()
+        self._seen = len(self.rules)
 
     def judge(
         self, kind: str, sender: str, recipient: str, now: float, rules: list[FaultRule] | None = None
