@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from actors.base import Actor, handler_name
 from actors.runtime import Runtime
 from bus.messages import ActorCrashed, ActorRestarted, DrillNote, Unhandled
@@ -248,3 +250,35 @@ def test_a_timer_set_while_timers_fire_does_not_hold_back_those_due_earlier() ->
         (20.0, "second"),
         (50.0, "third"),
     ]
+
+
+def _young(obj: object) -> bool:
+    return any(o is obj for o in gc.get_objects(generation=0))
+
+
+def test_a_run_moves_its_survivors_to_the_oldest_generation_once_per_full_collection() -> None:
+    # After a full collection, a run's objects (here: its trace's envelopes) go straight to
+    # the oldest generation, so no young collection walks them.
+    gc.collect()
+    first = make([(60, "q1")]).run()
+    assert not _young(first.trace.envelopes[0])
+    assert any(o is first.trace.envelopes[0] for o in gc.get_objects(generation=2))
+    # Without a full collection since, the next run's objects take the young path, which
+    # the collector counts: garbage among promoted objects stays bounded to one run's worth.
+    second = make([(60, "q1")]).run()
+    assert _young(second.trace.envelopes[0])
+    gc.collect()
+    third = make([(60, "q1")]).run()
+    assert not _young(third.trace.envelopes[0])
+
+
+def test_a_process_that_froze_objects_keeps_them_frozen() -> None:
+    gc.collect()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        result = make([(60, "q1")]).run()
+        assert gc.get_freeze_count() == frozen
+        assert _young(result.trace.envelopes[0])
+    finally:
+        gc.unfreeze()
