@@ -11,11 +11,11 @@ Each batch is decided in one pass over the topology (:meth:`Topology.root_causes
 - an alert on a service in the blast radius of an open incident joins that incident even
   when the root's own alert has already resolved.
 
-Every alert's fate is in the trace: a placement ``(alert, fingerprint, role)`` in the
+Every alert's fate is in the trace: in a placement ``(service, role, alert ids)`` of the
 ``IncidentOpened`` or ``IncidentUpdated`` it joined with (the cause is the incident's
-root), or an ``AlertCorrelated`` for a
-duplicate or an alert that resolved before it was grouped. One message per incident per
-batch, not per alert: a storm reads as one line.
+root), or an ``AlertCorrelated`` for a duplicate or an alert that resolved before it was
+grouped. One message per incident per batch, and one placement per service in it, not
+per alert: a storm reads as one line, and a batch is decided a service at a time.
 An incident's severity is the worst of its alerts. It resolves when a responder says so,
 or when all its alerts have resolved (auto-resolve); a resolved incident takes no new
 alerts. Tickets are triaged by :func:`actors.triage.triage` and linked to the open
@@ -26,7 +26,6 @@ incident.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from actors.base import Actor, Timer
@@ -52,10 +51,6 @@ if TYPE_CHECKING:
 __all__ = ["Correlator", "Incident", "Placed", "placements_in", "worst"]
 
 _SEVERITY_RANK = {"sev1": 0, "sev2": 1, "sev3": 2, "sev4": 3}
-#: What the flush reads of each alert, in one C-level call per alert.
-_FIELDS = attrgetter("alert", "fingerprint", "symptom", "severity", "action")
-#: Alerts held for one service: (service, its alerts in arrival order).
-Group = tuple[str, list[AlertFired]]
 
 
 def worst(*severities: str) -> str:
@@ -70,13 +65,45 @@ class Incident:
     severity: str
     action: str
     opened_at: float
-    alerts: list[str] = field(default_factory=list)
-    firing: set[str] = field(default_factory=set)
+    alert_count: int = 0
+    #: how many of its alerts still fire
+    firing: int = 0
     affected: dict[str, None] = field(default_factory=dict)  # ordered set
     tickets: list[str] = field(default_factory=list)
     source: str = "alerts"
     radius: frozenset[str] | None = None
     resolved: bool = False
+
+
+class Held:
+    """The alerts of one service in one batch: held for group_wait, then placed together.
+
+    What the decision needs of each alert is read when it arrives (the message is at hand
+    then), so deciding a batch costs a step per service, not per alert.
+    """
+
+    __slots__ = ("service", "envs", "alerts", "severities", "page", "incident")
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        #: their AlertFired envelopes, in arrival order
+        self.envs: list[Envelope] = []
+        #: their ids, in the same order
+        self.alerts: list[str] = []
+        self.severities: set[str] = set()
+        self.page = False
+        #: where they went (None while held)
+        self.incident: Incident | None = None
+
+    def index(self, fingerprint: str) -> int:
+        return next(i for i, env in enumerate(self.envs) if env.msg.fingerprint == fingerprint)  # type: ignore[attr-defined]
+
+    def drop(self, fingerprint: str) -> None:
+        """An alert resolved while held: forget it."""
+        i = self.index(fingerprint)
+        del self.envs[i], self.alerts[i]
+        self.severities = {env.msg.severity for env in self.envs}  # type: ignore[attr-defined]
+        self.page = any(env.msg.action == "page" for env in self.envs)  # type: ignore[attr-defined]
 
 
 class Correlator(Actor):
@@ -94,12 +121,10 @@ class Correlator(Actor):
         self.count = 0
         self.incidents: dict[str, Incident] = {}
         self.open: dict[str, Incident] = {}
-        #: fingerprint -> the envelope of its AlertFired, for every firing alert
-        self.firing: dict[str, Envelope] = {}
-        #: fingerprint -> incident id, for firing alerts that belong to an incident
-        self.placed: dict[str, str] = {}
+        #: fingerprint -> its batch (and through that, its incident), for every firing alert
+        self.firing: dict[str, Held] = {}
         #: alerts held for group_wait, by service (alerts of one service share their roots)
-        self.pending: dict[str, list[AlertFired]] = {}
+        self.pending: dict[str, Held] = {}
         self.held = 0
         self._flush_timer: Timer | None = None
         #: how many alerts fire per service
@@ -119,27 +144,30 @@ class Correlator(Actor):
 
     def on_alert_fired(self, msg: AlertFired, env: Envelope) -> None:
         fingerprint = msg.fingerprint
-        firing = self.firing
-        known = firing.get(fingerprint)
-        firing[fingerprint] = env
+        known = self.firing.get(fingerprint)
         if known is not None:  # the same alert again, e.g. a ticket that became a page
             self._duplicate(msg, known)
             return
         service = msg.service
         counts = self.firing_services
         counts[service] = counts.get(service, 0) + 1
-        group = self.pending.get(service)
-        if group is None:
-            self.pending[service] = [msg]
-        else:
-            group.append(msg)
+        held = self.pending.get(service)
+        if held is None:
+            held = self.pending[service] = Held(service)
+        held.envs.append(env)
+        held.alerts.append(msg.alert)
+        held.severities.add(msg.severity)
+        if msg.action == "page":
+            held.page = True
+        self.firing[fingerprint] = held
         self.held += 1
         if self._flush_timer is None:  # the batch's first alert starts its group_wait
             self._flush_timer = self.call_later(self.group_wait, self._flush)
 
-    def _duplicate(self, msg: AlertFired, known: Envelope) -> None:
-        incident = self.incidents.get(self.placed.get(msg.fingerprint, ""))
-        reason = f"duplicate of {known.msg.alert} ({msg.fingerprint}), now {msg.action} {msg.severity}"
+    def _duplicate(self, msg: AlertFired, known: Held) -> None:
+        incident = known.incident
+        first = known.alerts[known.index(msg.fingerprint)]
+        reason = f"duplicate of {first} ({msg.fingerprint}), now {msg.action} {msg.severity}"
         self.send(
             AlertCorrelated(
                 alert=msg.alert,
@@ -156,18 +184,18 @@ class Correlator(Actor):
             self._escalate(incident, msg.severity, msg.action, reason)
 
     def on_alert_resolved(self, msg: AlertResolved, env: Envelope) -> None:
-        if self.firing.pop(msg.fingerprint, None) is None:
+        held = self.firing.pop(msg.fingerprint, None)
+        if held is None:
             return
         left = self.firing_services[msg.service] - 1
         if left:
             self.firing_services[msg.service] = left
         else:
             del self.firing_services[msg.service]
-        group = self.pending.get(msg.service, [])
-        held = next((m for m in group if m.fingerprint == msg.fingerprint), None)
-        if held is not None:
-            group.remove(held)
-            if not group:
+        incident = held.incident
+        if incident is None:  # still held for group_wait
+            held.drop(msg.fingerprint)
+            if not held.envs:
                 del self.pending[msg.service]
             self.held -= 1
             self.send(
@@ -182,12 +210,11 @@ class Correlator(Actor):
                 to=(),
             )
             return
-        incident = self.incidents.get(self.placed.pop(msg.fingerprint, ""))
-        if incident is None or incident.resolved:
+        if incident.resolved:
             return
-        incident.firing.discard(msg.fingerprint)
+        incident.firing -= 1
         if not incident.firing:
-            self._resolve(incident, self.name, f"all {len(incident.alerts)} alerts resolved", parent=env.seq)
+            self._resolve(incident, self.name, f"all {incident.alert_count} alerts resolved", parent=env.seq)
 
     def on_incident_resolved(self, msg: IncidentResolved, env: Envelope) -> None:
         incident = self.incidents.get(msg.incident)
@@ -210,16 +237,16 @@ class Correlator(Actor):
                     open_mask |= bit
         # Alerts travel in their service's group (held by service): one root lookup per
         # service, not per alert.
-        new: dict[str, list[Group]] = {}
-        joins: dict[str, list[Group]] = {}
-        for group in by_service.items():
-            bits = roots[group[0]]
+        new: dict[str, list[Held]] = {}
+        joins: dict[str, list[Held]] = {}
+        for service, held in by_service.items():
+            bits = roots[service]
             hit = bits & open_mask if open_mask else 0
-            joined = open_by_bit[hit & -hit] if hit else (self._covering(group[0]) if open_mask else None)
+            joined = open_by_bit[hit & -hit] if hit else (self._covering(service) if open_mask else None)
             if joined is not None:
-                joins.setdefault(joined.id, []).append(group)
+                joins.setdefault(joined.id, []).append(held)
             else:
-                new.setdefault(topology.first_root(bits), []).append(group)
+                new.setdefault(topology.first_root(bits), []).append(held)
         # Within an incident, alerts come service by service, in the order each service
         # first alerted: deterministic, and no per-alert sort.
         for incident_id, groups in joins.items():
@@ -238,7 +265,7 @@ class Correlator(Actor):
                 return incident
         return None
 
-    def _join(self, incident: Incident, groups: list[Group]) -> None:
+    def _join(self, incident: Incident, groups: list[Held]) -> None:
         """Alerts of one batch join an open incident: one update for all of them."""
         before = incident.severity
         placements, severities, page = self._place(incident, groups)
@@ -246,9 +273,10 @@ class Correlator(Actor):
         if page:
             incident.action = "page"
         change = f"; severity {before} -> {incident.severity}" if incident.severity != before else ""
-        names = ", ".join(f"{alert} {fingerprint}" for alert, fingerprint, _ in placements[:3])
-        more = f" and {len(placements) - 3} more" if len(placements) > 3 else ""
-        self._updated(incident, f"{names}{more} joined{change}", placements, self.firing[placements[0][1]].seq)
+        first = [alert for _, _, ids in placements[:3] for alert in ids[:3]][:3]
+        joined = sum(len(ids) for _, _, ids in placements)
+        more = f" and {joined - len(first)} more" if joined > len(first) else ""
+        self._updated(incident, f"{', '.join(first)}{more} joined{change}", placements, groups[0].envs[0].seq)
 
     def _updated(
         self, incident: Incident, reason: str, placements: list[Placement] | None = None, parent: int | None = None
@@ -258,7 +286,7 @@ class Correlator(Actor):
             IncidentUpdated(
                 incident=incident.id,
                 severity=incident.severity,  # type: ignore[arg-type]
-                alert_count=len(incident.alerts),
+                alert_count=incident.alert_count,
                 affected_count=len(incident.affected),
                 tickets=list(incident.tickets),
                 reason=reason,
@@ -268,37 +296,41 @@ class Correlator(Actor):
             parent=parent,
         )
 
-    def _place(self, incident: Incident, groups: list[Group]) -> tuple[list[Placement], set[str], bool]:
-        """Add the alerts of *groups* to *incident*, in one pass (storms are large): their
-        placements in order, their severities, and whether any of them pages."""
-        root, symptom, iid = incident.root, incident.symptom, incident.id
+    def _place(self, incident: Incident, groups: list[Held]) -> tuple[list[Placement], set[str], bool]:
+        """Add the alerts of *groups* to *incident*, a service at a time (storms are large):
+        their placements, their severities, and whether any of them pages."""
+        root, symptom = incident.root, incident.symptom
         affected = incident.affected
-        add_alert, add_firing = incident.alerts.append, incident.firing.add
-        placed = self.placed
         placements: list[Placement] = []
-        place = placements.append
         severities: set[str] = set()
-        actions: set[str] = set()
-        for service, msgs in groups:
-            affected[service] = None
-            inhibited = service != root
-            for alert, fingerprint, alert_symptom, severity, action in map(_FIELDS, msgs):
-                add_alert(alert)
-                add_firing(fingerprint)
-                placed[fingerprint] = iid
-                place((alert, fingerprint, "inhibited" if inhibited else "root" if alert_symptom == symptom else "grouped"))
-                severities.add(severity)
-                actions.add(action)
-        return placements, severities, "page" in actions
+        page = False
+        for held in groups:
+            held.incident = incident
+            affected[held.service] = None
+            severities |= held.severities
+            page = page or held.page
+            incident.alert_count += len(held.alerts)
+            incident.firing += len(held.alerts)
+            if held.service != root:
+                placements.append((held.service, "inhibited", held.alerts))
+                continue
+            for role, ids in (
+                ("root", [a for a, env in zip(held.alerts, held.envs) if env.msg.symptom == symptom]),  # type: ignore[attr-defined]
+                ("grouped", [a for a, env in zip(held.alerts, held.envs) if env.msg.symptom != symptom]),  # type: ignore[attr-defined]
+            ):
+                if ids:
+                    placements.append((root, role, ids))
+        return placements, severities, page
 
-    def _open(self, root: str, groups: list[Group]) -> None:
-        groups.sort(key=lambda group: group[0] != root)  # the root's own alerts lead (stable)
-        lead = groups[0][1][0]
+    def _open(self, root: str, groups: list[Held]) -> None:
+        groups.sort(key=lambda held: held.service != root)  # the root's own alerts lead (stable)
+        lead_env = groups[0].envs[0]
+        lead: AlertFired = lead_env.msg  # type: ignore[assignment]
         incident = self._new_incident(root, lead.symptom, "sev4")
         placements, severities, page = self._place(incident, groups)
         incident.severity = worst(*severities)
         incident.action = "page" if page else "ticket"
-        inhibited = len(placements) - 1
+        inhibited = incident.alert_count - 1
         title = f"{root} {lead.symptom}" + (f" (+{inhibited} symptom alerts inhibited)" if inhibited else "")
         self.send(
             IncidentOpened(
@@ -309,7 +341,6 @@ class Correlator(Actor):
                 severity=incident.severity,  # type: ignore[arg-type]
                 action=incident.action,  # type: ignore[arg-type]
                 source="alerts",
-                alerts=list(incident.alerts),
                 affected=list(incident.affected),
                 signature=lead.labels.get("error"),
                 burns=lead.burns,
@@ -318,7 +349,7 @@ class Correlator(Actor):
                 placements=placements,
             ),
             incident=incident.id,
-            parent=self.firing[lead.fingerprint].seq,
+            parent=lead_env.seq,
         )
 
     def _new_incident(self, root: str, symptom: str, severity: str) -> Incident:
@@ -400,16 +431,24 @@ class Placed:
 
 
 def placements_in(trace: Trace) -> list[Placed]:
-    """Every alert's placement in the order the trace tells it."""
+    """Every alert's placement in the order the trace tells it (fingerprints are looked up
+    in the alerts' own ``AlertFired``, which the trace holds earlier)."""
     out: list[Placed] = []
     roots: dict[str, str] = {}
-    for env in trace.of(IncidentOpened, IncidentUpdated, AlertCorrelated):
+    fingerprints: dict[str, str] = {}
+    for env in trace.of(AlertFired, IncidentOpened, IncidentUpdated, AlertCorrelated):
         msg = env.msg
-        if isinstance(msg, AlertCorrelated):
+        if isinstance(msg, AlertFired):
+            fingerprints[msg.alert] = msg.fingerprint
+        elif isinstance(msg, AlertCorrelated):
             out.append(Placed(env.t, msg.incident, msg.alert, msg.fingerprint, msg.role, msg.cause))
         else:
-            root = msg.root_service if isinstance(msg, IncidentOpened) else roots.get(msg.incident)  # type: ignore[union-attr]
             if isinstance(msg, IncidentOpened):
                 roots[msg.incident] = msg.root_service
-            out.extend(Placed(env.t, msg.incident, a, f, r, root) for a, f, r in msg.placements)  # type: ignore[union-attr]
+            root = roots.get(msg.incident)  # type: ignore[union-attr]
+            out.extend(
+                Placed(env.t, msg.incident, a, fingerprints.get(a, ""), role, root)  # type: ignore[union-attr]
+                for _, role, ids in msg.placements  # type: ignore[union-attr]
+                for a in ids
+            )
     return out

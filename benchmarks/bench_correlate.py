@@ -1,7 +1,8 @@
 """Root cause at scale: 100k alerts on a 10k-service, 30k-edge random DAG, through the
-correlator actor and the bus (publish, group_wait, one topological pass, an
-a placement per alert in one incident message per root), beside the naive approach (nx.descendants per alert) run on a
-sample and extrapolated. Targets: under 1 s end to end, at least 50x ahead of naive.
+correlator actor and the bus (publish, group_wait, one topological pass, every alert
+placed in one incident message per root), beside the naive approach (nx.descendants per
+alert) run on a sample and extrapolated. Targets: under 1 s end to end, at least 50x
+ahead of naive.
 
     python benchmarks/bench_correlate.py [--services 10000] [--edges 30000] [--alerts 100000]
 """

@@ -290,10 +290,12 @@ class TicketTriaged(Message):
 Role = Literal["root", "inhibited", "grouped", "duplicate", "expired"]
 
 
-#: (alert id, fingerprint, role): one member of an incident and why it is there. Roles:
-#: ``root`` the cause's own alert; ``grouped`` another symptom of the root service;
-#: ``inhibited`` a symptom above the root, muted because its cause is alerting.
-Placement = tuple[str, str, Role]
+#: (service, role, alert ids in the order they fired): members of an incident from one
+#: service, and why they are there. Roles: ``root`` the cause's own alert; ``grouped``
+#: another symptom of the root service; ``inhibited`` a symptom above the root, muted
+#: because its cause is alerting. One entry per service and role, not per alert: a storm
+#: of 100k alerts reads (and validates) as lists of ids.
+Placement = tuple[str, Role, list[str]]
 
 
 def placement_reason(role: str, cause: str | None) -> str:
@@ -340,7 +342,6 @@ class IncidentOpened(Message):
     #: The level triage routed it to (None: the ladder's first).
     route: str | None = None
     source: Literal["alerts", "ticket"] = "alerts"
-    alerts: list[str] = Field(default_factory=list)
     affected: list[str] = Field(default_factory=list)
     #: What the root's logs say (fault signatures), for runbook triage.
     signature: str | None = None
@@ -349,6 +350,11 @@ class IncidentOpened(Message):
     reason: str = ""
     #: Each member alert, and why it is here.
     placements: list[Placement] = Field(default_factory=list)
+
+    @property
+    def alerts(self) -> list[str]:
+        """The member alerts' ids, in placement order."""
+        return [alert for _, _, ids in self.placements for alert in ids]
 
     def summary(self) -> str:
         return f"{self.incident} {self.severity} {self.action}: {self.title}; {_roles(self.placements)}"
@@ -731,8 +737,8 @@ class PostmortemWritten(Message):
 
 def _roles(placements: list[Placement]) -> str:
     counts: dict[str, int] = {}
-    for _, _, role in placements:
-        counts[role] = counts.get(role, 0) + 1
+    for _, role, ids in placements:
+        counts[role] = counts.get(role, 0) + len(ids)
     return ", ".join(f"{n} {role}" for role, n in counts.items()) or "no alerts"
 
 

@@ -144,6 +144,33 @@ def test_an_alert_that_resolves_within_group_wait_is_recorded_as_expired() -> No
     assert result.trace.of(IncidentOpened) == []
 
 
+def test_an_alert_that_expires_takes_its_severity_out_of_the_batch() -> None:
+    # Two alerts on db, the paging one resolves within group_wait: the incident the other
+    # opens is a sev3 ticket, with only it as a member.
+    script: list[tuple[float, Message]] = [
+        (60, fired("A-1", "db")),
+        (62, fired("A-2", "db", symptom="latency", severity="sev3", action="ticket")),
+        (75, resolved("A-1", "db")),
+    ]
+    result = run(script)
+    assert placements(result) == [(75.0, "A-1", None, "expired", None), (90.0, "A-2", "INC-001", "root", "db")]
+    opened = result.trace.of(IncidentOpened)
+    assert [(e.t, e.msg.severity, e.msg.action, e.msg.alerts) for e in opened] == [(90.0, "sev3", "ticket", ["A-2"])]  # type: ignore[attr-defined]
+
+
+def test_an_incident_resolves_itself_when_its_last_alert_resolves() -> None:
+    script: list[tuple[float, Message]] = [
+        (60, fired("A-1", "db")),
+        (61, fired("A-2", "web")),
+        (300, resolved("A-1", "db")),
+        (400, resolved("A-2", "web")),
+    ]
+    result = run(script)
+    assert [(e.t, e.msg.incident, e.msg.reason) for e in result.trace.of(IncidentResolved)] == [  # type: ignore[attr-defined]
+        (400.0, "INC-001", "all 2 alerts resolved")
+    ]
+
+
 def test_a_repeated_fingerprint_is_a_duplicate_that_can_raise_severity() -> None:
     script: list[tuple[float, Message]] = [
         (60, fired("A-1", "db", severity="sev3", action="ticket")),
