@@ -197,11 +197,13 @@ class Actor:
         self._dead = False
         #: Armed by a scenario ``crash:`` event: the next handler or timer raises.
         self.crash_next = False
-        self._handlers: dict[str, Callable[[Any, Envelope], Any]] = {}
-        for kind in MESSAGE_TYPES:
+        #: handler by message class: the drain looks up ``type(msg)``, which reads nothing
+        #: of the message itself (a field read would touch its memory for the first time)
+        self._handlers: dict[type[Message], Callable[[Any, Envelope], Any]] = {}
+        for kind, cls in MESSAGE_TYPES.items():
             method = getattr(self, handler_name(kind), None)
             if method is not None:
-                self._handlers[kind] = method
+                self._handlers[cls] = method
         self.setup()
 
     # --- hooks -------------------------------------------------------------------
@@ -307,7 +309,7 @@ class Actor:
                 env = items.popleft()
                 drained += 1
                 msg = env.msg
-                handler = handlers.get(msg.kind)
+                handler = handlers.get(type(msg))
                 self._current = env
                 try:
                     if handler is None or self.crash_next:

@@ -211,9 +211,9 @@ class Bus:
                     raise UnknownRecipient(f"{type(msg).__name__} addressed to {name!r}, which has no mailbox")
         self._seq += 1
         now = self._now()
-        rules = self.faults.by_kind.get(msg.kind)
+        rules = self.faults.by_type.get(type(msg))
         if rules is None:
-            rules = self.faults.rules_for(msg.kind)
+            rules = self.faults.rules_of(msg)
         if not rules:
             env = _new_envelope(Envelope, (self._seq, now, sender, recipients, parent, incident, msg, ()))
             trace = self.trace

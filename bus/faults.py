@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 __all__ = ["FaultRule", "FaultVerdict", "FaultLayer"]
 
@@ -66,24 +66,28 @@ class FaultLayer:
 
     rules: list[FaultRule] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random("0:faults"))
-    #: ``rules_for`` of every kind asked so far: the bus reads it on each publish, so a
-    #: kind already seen costs a dict lookup, not a call.
-    by_kind: dict[str, list[FaultRule]] = field(default_factory=dict)
+    #: ``rules_of`` every message class seen so far: the bus reads it on each publish, so
+    #: a class already seen costs a dict lookup by ``type(msg)``, not a call.
+    by_type: dict[type, list[FaultRule]] = field(default_factory=dict)
     _seen: int = -1
 
     def rules_for(self, kind: str) -> list[FaultRule]:
-        """The rules that could touch a message of *kind* (cached; rules are set before a run)."""
+        """The rules that could touch a message of *kind*."""
+        return [r for r in self.rules if not r.kinds or kind in r.kinds]
+
+    def rules_of(self, msg: Any) -> list[FaultRule]:
+        """``rules_for(msg.kind)``, cached by message class (rules are set before a run)."""
         if self._seen != len(self.rules):
-            self.by_kind.clear()
+            self.by_type.clear()
             self._seen = len(self.rules)
-        found = self.by_kind.get(kind)
+        found = self.by_type.get(type(msg))
         if found is None:
-            found = self.by_kind[kind] = [r for r in self.rules if not r.kinds or kind in r.kinds]
+            found = self.by_type[type(msg)] = self.rules_for(msg.kind)
         return found
 
     def prepare(self) -> None:
         """A run starts: look the rules up afresh (they may have been added since)."""
-        self.by_kind.clear()
+        self.by_type.clear()
         self._seen = len(self.rules)
 
     def judge(
