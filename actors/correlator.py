@@ -26,6 +26,7 @@ incident.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from actors.base import Actor, Timer
@@ -273,8 +274,8 @@ class Correlator(Actor):
         if page:
             incident.action = "page"
         change = f"; severity {before} -> {incident.severity}" if incident.severity != before else ""
-        first = [alert for _, _, ids in placements[:3] for alert in ids[:3]][:3]
-        joined = sum(len(ids) for _, _, ids in placements)
+        first = list(islice((alert for _, _, ids in placements for alert in ids), 3))
+        joined = sum(len(held.alerts) for held in groups)
         more = f" and {joined - len(first)} more" if joined > len(first) else ""
         self._updated(incident, f"{', '.join(first)}{more} joined{change}", placements, groups[0].envs[0].seq)
 

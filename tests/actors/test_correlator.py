@@ -117,6 +117,21 @@ def test_a_late_alert_joins_the_open_incident_after_group_wait() -> None:
     assert len(result.trace.of(IncidentOpened)) == 1
 
 
+def test_a_late_batch_joins_as_one_update_naming_its_first_alerts() -> None:
+    script: list[tuple[float, Message]] = [(60, fired("A-1", "db"))] + [
+        (600, fired(f"A-{i}", service, symptom=symptom, severity="sev2"))
+        for i, (service, symptom) in enumerate(
+            [("web", "latency"), ("auth", "latency"), ("web", "errors"), ("cart", "latency"), ("cart", "errors")], start=2
+        )
+    ]
+    result = run(script)
+    [update] = result.trace.of(IncidentUpdated)
+    assert (update.t, update.msg.reason, update.msg.alert_count) == (630.0, "A-2, A-4, A-3 and 2 more joined", 6)  # type: ignore[attr-defined]
+    assert update.msg.placements == [  # type: ignore[attr-defined]
+        ("web", "inhibited", ["A-2", "A-4"]), ("auth", "inhibited", ["A-3"]), ("cart", "inhibited", ["A-5", "A-6"])
+    ]
+
+
 def test_a_dependent_still_alerting_after_the_root_recovered_joins_through_the_blast_radius() -> None:
     script: list[tuple[float, Message]] = [
         (60, fired("A-1", "db")),
