@@ -227,27 +227,27 @@ class Correlator(Actor):
         """Decide the held alerts in one pass over the topology."""
         by_service, self.pending, self.held, self._flush_timer = self.pending, {}, 0, None
         topology = self.topology
-        roots = topology.root_bits(self.firing_services)
-        open_by_bit: dict[int, Incident] = {}
-        open_mask = 0
+        # The oldest open incident of each root component: a batch's alerts above one of
+        # them join it.
+        open_by_rank: dict[int, Incident] = {}
         for incident in self.open.values():
             if incident.source == "alerts":
-                bit = topology.root_bit(incident.root)
-                if bit not in open_by_bit:
-                    open_by_bit[bit] = incident
-                    open_mask |= bit
+                open_by_rank.setdefault(topology.rank(incident.root), incident)
+        firsts = topology.first_roots(self.firing_services, [incident.root for incident in open_by_rank.values()])
         # Alerts travel in their service's group (held by service): one root lookup per
         # service, not per alert.
         new: dict[str, list[Held]] = {}
         joins: dict[str, list[Held]] = {}
         for service, held in by_service.items():
-            bits = roots[service]
-            hit = bits & open_mask if open_mask else 0
-            joined = open_by_bit[hit & -hit] if hit else (self._covering(service) if open_mask else None)
+            first, first_open = firsts[service]
+            if first_open is not None:
+                joined: Incident | None = open_by_rank[first_open]
+            else:
+                joined = self._covering(service) if open_by_rank else None
             if joined is not None:
                 joins.setdefault(joined.id, []).append(held)
             else:
-                new.setdefault(topology.first_root(bits), []).append(held)
+                new.setdefault(topology.first_member(first), []).append(held)
         # Within an incident, alerts come service by service, in the order each service
         # first alerted: deterministic, and no per-alert sort.
         for incident_id, groups in joins.items():

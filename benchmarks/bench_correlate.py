@@ -122,15 +122,20 @@ def main() -> None:
     args = parser.parse_args()
     topology = random_dag(args.services, args.edges).warm()
     alerts = make_alerts(topology, args.alerts)
+    alerting = [a.service for a in alerts]
     t0 = time.perf_counter()
-    topology.root_bits([a.service for a in alerts])
+    topology.first_roots(alerting)
     first_pass = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    topology.root_bits(alerting)
+    bits_pass = time.perf_counter() - t0
     runs = [ours(topology, alerts) for _ in range(args.repeat)]
     elapsed = sorted(r[0] for r in runs)[len(runs) // 2]
     _, correlated, incidents = runs[0]
     naive_total = naive(topology, alerts, args.sample)
     print(f"{args.alerts:,} alerts on {args.services:,} services / {args.edges:,} edges (random DAG)")
-    print(f"  one-pass root cause alone: {first_pass * 1000:8.1f} ms (condensation cached beforehand: the graph is static)")
+    print(f"  one-pass root cause alone: {first_pass * 1000:8.1f} ms as the correlator asks it (first roots), "
+          f"{bits_pass * 1000:.1f} ms as every root set (bitsets); condensation cached beforehand: the graph is static")
     print(f"  through the bus and the correlator actor: {elapsed:6.3f} s end to end, median of {args.repeat} "
           f"({correlated:,} alerts correlated into {incidents:,} incidents)  (target < 1 s)")
     print(f"  naive nx.descendants per alert (extrapolated from {args.sample}): {naive_total:8.1f} s")

@@ -8,6 +8,8 @@ computed once while the graph is static, so each question is one pass, O(V + E):
 - :meth:`Topology.root_causes`: given the alerting services, the roots are the alerting
   components none of whose dependencies (direct or not) alert; every alerting service maps
   to the roots it sits above (its own component's, if it is a root itself).
+  :meth:`Topology.first_roots` is the same pass reduced to what the correlator needs: each
+  alerting service's first root, and its first root among marked ones.
 - :meth:`Topology.blast_radius`: every service that depends, directly or not, on a given one.
 - :meth:`Topology.health`: each service's health from its own and its dependencies'.
 
@@ -132,15 +134,50 @@ class Topology:
             bits ^= low
         return out
 
-    def first_root(self, bits: int) -> str:
-        """The first service of the lowest root component in *bits* (which must not be 0)."""
-        _, members, _, _ = self._condensation
-        return members[self._by_bit[(bits & -bits).bit_length() - 1]][0]
+    def first_roots(
+        self, alerting: Iterable[str], marked: Iterable[str] = ()
+    ) -> dict[str, tuple[int, int | None]]:
+        """For each alerting service, the rank (:meth:`rank`) of its first root component,
+        and of its first root component that holds a *marked* service (None: none does).
 
-    def root_bit(self, service: str) -> int:
-        """The bit of *service*'s component."""
-        mapping = self._condensation[0]
-        return 1 << self._bit[mapping[service]]
+        These are the lowest set bits of :meth:`root_bits` and of its intersection with the
+        marked components, which is all the correlator asks of a batch. The same one pass,
+        but it carries two small integers (minimums) per component instead of a bitset
+        (unions), so its cost does not grow with the number of roots.
+        """
+        mapping, members, order, deps = self._condensation
+        bit = self._bit
+        none = len(members)  # past every rank
+        alerting_set = set(alerting)
+        hot = {mapping[s] for s in alerting_set}
+        marks = {mapping[s] for s in marked}
+        first = [none] * len(members)
+        first_marked = [none] * len(members)
+        for c in order:
+            low = low_marked = none
+            for d in deps[c]:
+                if first[d] < low:
+                    low = first[d]
+                if first_marked[d] < low_marked:
+                    low_marked = first_marked[d]
+            if low == none and c in hot:  # an alerting component with no root below: a root
+                low = bit[c]
+                low_marked = low if c in marks else none
+            first[c], first_marked[c] = low, low_marked
+        out: dict[str, tuple[int, int | None]] = {}
+        for service in alerting_set:
+            c = mapping[service]
+            out[service] = (first[c], first_marked[c] if first_marked[c] != none else None)
+        return out
+
+    def rank(self, service: str) -> int:
+        """The rank of *service*'s component among all components by first member's name
+        (its bit in :meth:`root_bits`)."""
+        return self._bit[self._condensation[0][service]]
+
+    def first_member(self, rank: int) -> str:
+        """The first service, by name, of the component of that *rank*."""
+        return self._condensation[1][self._by_bit[rank]][0]
 
     @cached_property
     def _by_bit(self) -> list[int]:

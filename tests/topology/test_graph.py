@@ -108,3 +108,35 @@ def graphs_and_alerts(draw: st.DrawFn) -> tuple[Topology, set[str]]:
 def test_one_pass_root_cause_equals_the_naive_definition(case: tuple[Topology, set[str]]) -> None:
     t, alerting = case
     assert t.root_causes(alerting) == naive_root_causes(t.graph, alerting)
+
+
+@st.composite
+def graphs_alerts_and_marks(draw: st.DrawFn) -> tuple[Topology, set[str], set[str]]:
+    t, alerting = draw(graphs_and_alerts())
+    marked = draw(st.sets(st.sampled_from(t.services)))
+    return t, alerting, marked
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs_alerts_and_marks())
+def test_first_roots_are_the_lowest_bits_of_the_root_sets(case: tuple[Topology, set[str], set[str]]) -> None:
+    # What the correlator asks of each batch, against the bitsets the naive test checks.
+    t, alerting, marked = case
+    mask = 0
+    for service in marked:
+        mask |= 1 << t.rank(service)
+    expected: dict[str, tuple[int, int | None]] = {}
+    for service, bits in t.root_bits(alerting).items():
+        hit = bits & mask
+        expected[service] = ((bits & -bits).bit_length() - 1, (hit & -hit).bit_length() - 1 if hit else None)
+    assert t.first_roots(alerting, marked) == expected
+    for service, (first, _) in expected.items():
+        assert t.first_member(first) == t.roots_in(t.root_bits(alerting)[service])[0][0]
+
+
+def test_first_roots_on_a_diamond_with_an_open_root() -> None:
+    t = topo(DIAMOND)
+    firsts = t.first_roots({"web", "auth", "db"}, marked={"db"})
+    db = t.rank("db")
+    assert firsts == {"web": (db, db), "auth": (db, db), "db": (db, db)}
+    assert t.first_roots({"web", "cart"}, marked={"db"}) == {"web": (t.rank("cart"), None), "cart": (t.rank("cart"), None)}
