@@ -262,6 +262,15 @@ class Actor:
                 incident = current.incident
         return self.bus.publish(self.name, msg, to=to, parent=parent, incident=incident)
 
+    def send_many(self, msgs: Iterable[Message]) -> list[Envelope]:
+        """Publish *msgs* to their subscribers, in order, as one ``send`` each would (same
+        envelopes, same causal parent and incident), with routing looked up once per
+        message class: for an actor that says many things at one instant."""
+        current = self._current
+        if current is None:
+            return self.bus.publish_many(self.name, msgs)
+        return self.bus.publish_many(self.name, msgs, parent=current.seq, incident=current.incident)
+
     def call_at(self, when: float, fn: Callable[..., Any], *args: Any) -> Timer:
         """Call ``fn(*args)`` at virtual time *when* (timers due together fire in the order set)."""
         timer = Timer(when, fn, args, self._current, self)

@@ -26,6 +26,7 @@ from bus.messages import (
     FaultCleared,
     FaultStarted,
     FixApplied,
+    Message,
     MitigationApplied,
     ReleaseLive,
     SliReported,
@@ -191,6 +192,7 @@ class Monitor(Actor):
         health = self.model.health()
         self.unsampled = False
         rng = None if self.exact else self.rng
+        said: list[Message] = []  # everything this sample says, sent together at the end
         for state in self.slos:
             total = state.requests_per_minute * self.sample_every / 60.0
             level = 1.0 - state.sensitivity * (1.0 - health[state.service])
@@ -199,7 +201,7 @@ class Monitor(Actor):
             burns = state.burns()
             action, severity, reason = state.decide(burns)
             sli = good / total if total else 1.0
-            self.send(
+            said.append(
                 SliReported(
                     slo=state.name,
                     service=state.service,
@@ -212,11 +214,20 @@ class Monitor(Actor):
                     severity=severity,
                 ),
             )
-            self._transition(state, action, severity, reason, sli, burns)
+            self._transition(state, action, severity, reason, sli, burns, said)
+        self.send_many(said)
 
     def _transition(
-        self, state: SloState, action: Action, severity: Severity, reason: str, sli: float, burns: dict[str, float]
+        self,
+        state: SloState,
+        action: Action,
+        severity: Severity,
+        reason: str,
+        sli: float,
+        burns: dict[str, float],
+        said: list[Message],
     ) -> None:
+        """Fire or resolve *state*'s alert as the sample decided (appended to *said*)."""
         fingerprint = f"{state.service}/{state.symptom}"
         if action != "ok" and _RANK[action] > _RANK[state.action]:
             if state.alert_id is None:
@@ -228,7 +239,7 @@ class Monitor(Actor):
             signatures = self.model.signatures(state.service)
             if signatures:
                 labels["error"] = ",".join(signatures)
-            self.send(
+            said.append(
                 AlertFired(
                     alert=state.alert_id,
                     fingerprint=fingerprint,
@@ -245,7 +256,7 @@ class Monitor(Actor):
             )
         elif action == "ok" and state.action != "ok":
             assert state.alert_id is not None
-            self.send(
+            said.append(
                 AlertResolved(
                     alert=state.alert_id,
                     fingerprint=fingerprint,

@@ -81,9 +81,9 @@ class Storm(Actor):
         return None if self.sent else "the storm is coming"
 
     def _storm(self) -> None:
+        # One sample's alerts, said together, as the monitor says what a sample found.
         self.sent = True
-        for alert in self.alerts:
-            self.send(alert)
+        self.send_many(self.alerts)
 
 
 def ours(topology: Topology, alerts: list[AlertFired]) -> tuple[float, int, int]:
@@ -118,7 +118,7 @@ def main() -> None:
     parser.add_argument("--edges", type=int, default=30_000)
     parser.add_argument("--alerts", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=200, help="alerts the naive approach runs (extrapolated)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of ours; the median is reported")
+    parser.add_argument("--repeat", type=int, default=5, help="pairs of runs (ours, then naive); medians reported")
     args = parser.parse_args()
     topology = random_dag(args.services, args.edges).warm()
     alerts = make_alerts(topology, args.alerts)
@@ -129,18 +129,25 @@ def main() -> None:
     t0 = time.perf_counter()
     topology.root_bits(alerting)
     bits_pass = time.perf_counter() - t0
-    runs = [ours(topology, alerts) for _ in range(args.repeat)]
+    # Ours then the naive sample, back to back, so the machine's slow drifts hit both sides
+    # of a pair alike: the ratio is the median of the pairs' ratios.
+    runs, naives = [], []
+    for _ in range(args.repeat):
+        runs.append(ours(topology, alerts))
+        naives.append(naive(topology, alerts, args.sample))
+    ratios = sorted(n / r[0] for r, n in zip(runs, naives))
     elapsed = sorted(r[0] for r in runs)[len(runs) // 2]
     _, correlated, incidents = runs[0]
-    naive_total = naive(topology, alerts, args.sample)
+    naive_total = sorted(naives)[len(naives) // 2]
     print(f"{args.alerts:,} alerts on {args.services:,} services / {args.edges:,} edges (random DAG)")
     print(f"  one-pass root cause alone: {first_pass * 1000:8.1f} ms as the correlator asks it (first roots), "
           f"{bits_pass * 1000:.1f} ms as every root set (bitsets); condensation cached beforehand: the graph is static")
     print(f"  through the bus and the correlator actor: {elapsed:6.3f} s end to end, median of {args.repeat} "
-          f"({correlated:,} alerts correlated into {incidents:,} incidents)  (target < 1 s)")
-    print(f"  naive nx.descendants per alert (extrapolated from {args.sample}): {naive_total:8.1f} s")
-    print(f"  ratio naive/ours: {naive_total / elapsed:.0f}x  (target >= 50x)")
-
+          f"(range {min(r[0] for r in runs):.3f}-{max(r[0] for r in runs):.3f}; {correlated:,} alerts correlated "
+          f"into {incidents:,} incidents)  (target < 1 s)")
+    print(f"  naive nx.descendants per alert (extrapolated from {args.sample}): {naive_total:8.1f} s, median of {args.repeat}")
+    print(f"  ratio naive/ours: {ratios[len(ratios) // 2]:.0f}x, median of {args.repeat} back-to-back pairs "
+          f"(range {ratios[0]:.0f}-{ratios[-1]:.0f}x)  (target >= 50x)")
 
 if __name__ == "__main__":
     main()

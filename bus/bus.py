@@ -257,6 +257,46 @@ class Bus:
                 self.mailboxes[name].put(env)
         return env
 
+    def publish_many(
+        self, sender: str, msgs: Iterable[Message], *, parent: int | None = None, incident: str | None = None
+    ) -> list[Envelope]:
+        """Publish *msgs* to their subscribers, in order, at this instant: the same envelopes,
+        trace and deliveries as one :meth:`publish` each, with the recipients, their
+        mailboxes and the fault rules looked up once per message class, not once per
+        message. Messages of a class that fault rules or per-incident subscriptions touch
+        go through :meth:`publish` one by one."""
+        if self.closed:
+            return []
+        out: list[Envelope] = []
+        now = self._now()
+        record = self.trace.record
+        # message class -> (recipients, their mailboxes), or None: publish it one by one
+        plain: dict[type[Message], tuple[tuple[str, ...], tuple[Mailbox, ...]] | None] = {}
+        for msg in msgs:
+            cls = type(msg)
+            if cls not in plain:
+                routes = self._routes(cls)
+                if self.faults.rules_of(msg) or any(inc is not None for _, inc in routes):
+                    plain[cls] = None
+                else:
+                    names = tuple(n for n, _ in routes if n != sender)
+                    plain[cls] = (names, tuple(self.mailboxes[n] for n in names))
+            route = plain[cls]
+            if route is None:
+                env = self.publish(sender, msg, parent=parent, incident=incident)
+                assert env is not None
+                out.append(env)
+                continue
+            recipients, boxes = route
+            self._seq += 1
+            env = _new_envelope(Envelope, (self._seq, now, sender, recipients, parent, incident, msg, ()))
+            record(env)
+            self.addressed += len(boxes)
+            for box in boxes:
+                box.put(env)
+            out.append(env)
+        return out
+
     def _land(self, name: str, env: Envelope) -> None:
         self._in_flight -= 1
         self.mailboxes[name].put(env)

@@ -282,3 +282,27 @@ def test_a_process_that_froze_objects_keeps_them_frozen() -> None:
         assert _young(result.trace.envelopes[0])
     finally:
         gc.unfreeze()
+
+
+class Chorus(Actor):
+    """Answers a note with three at once."""
+
+    subscribes = (DrillNote,)
+
+    def on_drill_note(self, msg: DrillNote, env: Envelope) -> None:
+        if msg.text == "sing":
+            self.send_many([DrillNote(text=f"la {i}") for i in range(3)])
+
+
+def test_send_many_says_each_message_as_send_would() -> None:
+    rt = Runtime(seed=3)
+    rt.add(Script("script", rt, [(60, "sing")]))
+    rt.add(Chorus("chorus", rt))
+    result = rt.run()
+    notes = [(e.seq, e.t, e.sender, e.msg.text, e.parent, e.incident) for e in result.trace.of(DrillNote)]  # type: ignore[attr-defined]
+    assert notes == [
+        (1, 60.0, "script", "sing", None, "INC-001"),
+        (2, 60.0, "chorus", "la 0", 1, "INC-001"),
+        (3, 60.0, "chorus", "la 1", 1, "INC-001"),
+        (4, 60.0, "chorus", "la 2", 1, "INC-001"),
+    ]

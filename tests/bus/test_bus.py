@@ -10,7 +10,7 @@ import pytest
 from bus.bus import Bus, UnknownRecipient
 from bus.clock import run_virtual
 from bus.faults import FaultLayer, FaultRule
-from bus.messages import ActorCrashed, DrillNote
+from bus.messages import ActorCrashed, DrillNote, PageAcked
 from bus.trace import Envelope
 
 
@@ -185,3 +185,41 @@ def test_the_public_surface_is_what_it_claims() -> None:
     assert package.__all__ == sorted(package.__all__)
     for name in package.__all__:
         assert getattr(package, name) is not None
+
+
+def _mixed_batch() -> list[object]:
+    crash = ActorCrashed(actor="y", message_kind=None, message_seq=None, error="e", restart=False)
+    acked = PageAcked(incident="INC-001", responder="alice", level="L1")
+    return [DrillNote(text="1"), crash, acked, DrillNote(text="2"), acked, crash, DrillNote(text="3")]
+
+
+def _batch_bus() -> Bus:
+    # DrillNote: plain subscribers; PageAcked: a drop rule; ActorCrashed: a per-incident
+    # subscription. The last two must take publish()'s path, one by one.
+    bus = Bus(FaultLayer([FaultRule("no-acks", "drop", kinds=("PageAcked",), recipients=("b",))]))
+    bus.subscribe("a", DrillNote, PageAcked)
+    bus.subscribe("b", DrillNote, PageAcked)
+    bus.subscribe("c", ActorCrashed, incident="INC-001")
+    bus.subscribe("x", DrillNote)  # the sender: never its own recipient
+    return bus
+
+
+def test_publish_many_is_one_publish_each() -> None:
+    async def main(many: bool) -> tuple[list[str], dict[str, list[int]], object]:
+        bus = _batch_bus()
+        await anyio.sleep(30)
+        bus.bind_clock(anyio.current_time)
+        if many:
+            bus.publish_many("x", _mixed_batch(), parent=7, incident="INC-001")  # type: ignore[arg-type]
+        else:
+            for msg in _mixed_batch():
+                bus.publish("x", msg, parent=7, incident="INC-001")  # type: ignore[arg-type]
+        boxes = {name: [e.seq for e in await drain(bus, name)] for name in ("a", "b", "c", "x")}
+        return bus.trace.to_jsonl().splitlines(), boxes, bus.check_accounts()
+
+    (batched, boxes, accounts), _ = run_virtual(main, True)
+    (single, boxes_single, accounts_single), _ = run_virtual(main, False)
+    assert batched == single
+    assert boxes == boxes_single == {"a": [1, 3, 4, 5, 7], "b": [1, 4, 7], "c": [2, 6], "x": []}
+    assert accounts == accounts_single
+    assert '"t":30.0' in batched[0] and '"parent":7' in batched[0]
