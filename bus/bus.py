@@ -269,7 +269,7 @@ class Bus:
             return []
         out: list[Envelope] = []
         now = self._now()
-        record = self.trace.record
+        record, sinks = self.trace.envelopes.append, self.trace.sinks
         # message class -> (recipients, their mailboxes), or None: publish it one by one
         plain: dict[type[Message], tuple[tuple[str, ...], tuple[Mailbox, ...]] | None] = {}
         for msg in msgs:
@@ -291,6 +291,8 @@ class Bus:
             self._seq += 1
             env = _new_envelope(Envelope, (self._seq, now, sender, recipients, parent, incident, msg, ()))
             record(env)
+            for sink in sinks:
+                sink(env)
             self.addressed += len(boxes)
             for box in boxes:
                 box.put(env)
