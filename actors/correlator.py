@@ -83,7 +83,7 @@ class Held:
     then), so deciding a batch costs a step per service, not per alert.
     """
 
-    __slots__ = ("service", "envs", "alerts", "severities", "page", "incident")
+    __slots__ = ("alerts", "envs", "incident", "page", "service", "severities")
 
     def __init__(self, service: str) -> None:
         self.service = service

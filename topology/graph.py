@@ -156,10 +156,8 @@ class Topology:
         for c in order:
             low = low_marked = none
             for d in deps[c]:
-                if first[d] < low:
-                    low = first[d]
-                if first_marked[d] < low_marked:
-                    low_marked = first_marked[d]
+                low = min(low, first[d])
+                low_marked = min(low_marked, first_marked[d])
             if low == none and c in hot:  # an alerting component with no root below: a root
                 low = bit[c]
                 low_marked = low if c in marks else none
