@@ -149,5 +149,6 @@ def main() -> None:
     print(f"  ratio naive/ours: {ratios[len(ratios) // 2]:.0f}x, median of {args.repeat} back-to-back pairs "
           f"(range {ratios[0]:.0f}-{ratios[-1]:.0f}x)  (target >= 50x)")
 
+
 if __name__ == "__main__":
     main()
