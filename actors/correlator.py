@@ -126,7 +126,6 @@ class Correlator(Actor):
         self.firing: dict[str, Held] = {}
         #: alerts held for group_wait, by service (alerts of one service share their roots)
         self.pending: dict[str, Held] = {}
-        self.held = 0
         self._flush_timer: Timer | None = None
         #: how many alerts fire per service
         self.firing_services: dict[str, int] = {}
@@ -134,8 +133,8 @@ class Correlator(Actor):
     def busy(self) -> str | None:
         # Called at every instant the clock jumps: O(1) but for the open incidents' scan,
         # which stops at the first that pages.
-        if self.held:
-            return f"{self.held} alert(s) waiting to be grouped"
+        if self.pending:
+            return f"{sum(len(held.alerts) for held in self.pending.values())} alert(s) waiting to be grouped"
         for incident in self.open.values():
             if incident.action == "page":
                 return f"incident {incident.id} open"
@@ -161,7 +160,6 @@ class Correlator(Actor):
         if msg.action == "page":
             held.page = True
         self.firing[fingerprint] = held
-        self.held += 1
         if self._flush_timer is None:  # the batch's first alert starts its group_wait
             self._flush_timer = self.call_later(self.group_wait, self._flush)
 
@@ -198,7 +196,6 @@ class Correlator(Actor):
             held.drop(msg.fingerprint)
             if not held.envs:
                 del self.pending[msg.service]
-            self.held -= 1
             self.send(
                 AlertCorrelated(
                     alert=msg.alert,
@@ -225,7 +222,7 @@ class Correlator(Actor):
 
     def _flush(self) -> None:
         """Decide the held alerts in one pass over the topology."""
-        by_service, self.pending, self.held, self._flush_timer = self.pending, {}, 0, None
+        by_service, self.pending, self._flush_timer = self.pending, {}, None
         topology = self.topology
         # The oldest open incident of each root component: a batch's alerts above one of
         # them join it.

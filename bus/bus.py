@@ -16,7 +16,6 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-
 from bus.faults import FaultLayer, FaultVerdict
 from bus.messages import Message
 from bus.trace import Envelope, Trace
@@ -173,6 +172,18 @@ class Bus:
             self._route_cache[kind] = routes
         return routes
 
+    def _subscribers(self, kind: type[Message], sender: str) -> tuple[str, ...] | None:
+        """Who gets a *kind* from *sender* unaddressed (cached), or None when a subscription
+        to it is per incident (then it depends on the message's incident)."""
+        key = (kind, sender)
+        found = self._plain_cache.get(key)
+        if found is None:
+            routes = self._routes(kind)
+            if any(inc is not None for _, inc in routes):
+                return None
+            found = self._plain_cache[key] = tuple(n for n, _ in routes if n != sender)
+        return found
+
     # --- publishing --------------------------------------------------------------
 
     def publish(
@@ -195,10 +206,9 @@ class Bus:
             key = (type(msg), sender)
             recipients = self._plain_cache.get(key)  # type: ignore[assignment]
             if recipients is None:
-                routes = self._routes(type(msg))
-                if all(inc is None for _, inc in routes):
-                    recipients = self._plain_cache[key] = tuple(n for n, _ in routes if n != sender)
-                else:
+                recipients = self._subscribers(type(msg), sender)  # type: ignore[assignment]
+                if recipients is None:  # some subscriptions are per incident
+                    routes = self._routes(type(msg))
                     recipients = tuple(n for n, inc in routes if n != sender and (inc is None or inc == incident))
         elif type(to) is str:
             if to not in self.mailboxes:
@@ -275,12 +285,8 @@ class Bus:
         for msg in msgs:
             cls = type(msg)
             if cls not in plain:
-                routes = self._routes(cls)
-                if self.faults.rules_of(msg) or any(inc is not None for _, inc in routes):
-                    plain[cls] = None
-                else:
-                    names = tuple(n for n, _ in routes if n != sender)
-                    plain[cls] = (names, tuple(self.mailboxes[n] for n in names))
+                names = None if self.faults.rules_of(msg) else self._subscribers(cls, sender)
+                plain[cls] = None if names is None else (names, tuple(self.mailboxes[n] for n in names))
             route = plain[cls]
             if route is None:
                 env = self.publish(sender, msg, parent=parent, incident=incident)
