@@ -18,7 +18,7 @@ grouped. One message per incident per batch, and one placement per service in it
 per alert: a storm reads as one line, and a batch is decided a service at a time.
 An incident's severity is the worst of its alerts. It resolves when a responder says so,
 or when all its alerts have resolved (auto-resolve); a resolved incident takes no new
-alerts. Tickets are triaged by :func:`actors.triage.triage` and linked to the open
+alerts. Tickets are triaged by :func:`actors.domain.triage.triage` and linked to the open
 incident whose root or blast radius holds the ticket's service, or open a ticket-only
 incident.
 """
@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING
 
-from actors.base import Actor, Timer
-from actors.triage import triage
+from actors.engine.actor import Actor, Host
+from actors.engine.timers import Timer
+from actors.domain.triage import triage
 from bus.messages import (
     AlertCorrelated,
     AlertFired,
@@ -45,9 +45,6 @@ from bus.messages import (
 )
 from bus.trace import Envelope, Trace
 from topology import Topology
-
-if TYPE_CHECKING:
-    from actors.runtime import Runtime
 
 __all__ = ["Correlator", "Incident", "Placed", "placements_in", "worst"]
 
@@ -113,10 +110,10 @@ class Correlator(Actor):
     family = "correlator"
     subscribes = (AlertFired, AlertResolved, TicketFiled, IncidentResolved)
 
-    def __init__(self, name: str, runtime: Runtime, topology: Topology, group_wait: float = 30.0) -> None:
+    def __init__(self, name: str, host: Host, topology: Topology, group_wait: float = 30.0) -> None:
         self.topology = topology
         self.group_wait = group_wait
-        super().__init__(name, runtime)
+        super().__init__(name, host)
 
     def setup(self) -> None:
         self.count = 0

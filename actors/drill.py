@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actors.base import Actor
+from actors.engine.actor import Actor, Host
 from bus.messages import CrashInjected, DeployRequested, DrillNote, FaultCleared, FaultStarted, TicketFiled
 from scenarios.schema import Event
 
@@ -14,9 +14,9 @@ class Drill(Actor):
 
     family = "scenario"
 
-    def __init__(self, name: str, runtime: object, events: list[Event]) -> None:
+    def __init__(self, name: str, host: Host, events: list[Event]) -> None:
         self.events = sorted(events, key=lambda e: e.at)  # stable: ties keep file order
-        super().__init__(name, runtime)  # type: ignore[arg-type]
+        super().__init__(name, host)
 
     def setup(self) -> None:
         self.remaining = len(self.events)
@@ -51,7 +51,7 @@ class Drill(Actor):
                 self.send(FaultCleared(service=r.service, fault=name))
         elif event.crash is not None:
             self.send(CrashInjected(actor=event.crash.actor), to=())
-            self.runtime.actor(event.crash.actor).crash_next = True
+            self.host.inject_crash(event.crash.actor)
         elif event.deploy is not None:
             self.send(DeployRequested(release=event.deploy.release, canary=event.deploy.canary))
         elif event.ticket is not None:

@@ -15,11 +15,10 @@ scenario), ``ReleaseLive`` (the release manager) and ``MitigationApplied`` (resp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from actors.base import Actor
-from actors.service_model import Fault, ServiceModel, draw_good
-from actors.slo import SLO, Action, CountWindow, Severity, TimeWindow, TwoWindowPolicy, WorkbookPolicy, _span
+from actors.engine.actor import Actor, Host
+from actors.domain.world import Fault, ServiceModel, draw_good
+from actors.domain.slo import SLO, Action, CountWindow, Severity, TimeWindow, TwoWindowPolicy, WorkbookPolicy, _span
 from bus.messages import (
     AlertFired,
     AlertResolved,
@@ -33,9 +32,6 @@ from bus.messages import (
 )
 from bus.trace import Envelope
 from scenarios.schema import SloDef
-
-if TYPE_CHECKING:
-    from actors.runtime import Runtime
 
 __all__ = ["Monitor", "SloState", "make_slo_states"]
 
@@ -125,7 +121,7 @@ class Monitor(Actor):
     def __init__(
         self,
         name: str,
-        runtime: Runtime,
+        host: Host,
         model: ServiceModel,
         slos: list[SloState],
         sample_every: float = 60.0,
@@ -137,7 +133,7 @@ class Monitor(Actor):
         self.sample_every = sample_every
         self.exact = exact
         self.labels = labels or {}
-        super().__init__(name, runtime)
+        super().__init__(name, host)
 
     def setup(self) -> None:
         self.alert_count = 0

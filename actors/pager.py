@@ -17,7 +17,7 @@ acknowledges the incident, so nothing further escalates. On the virtual clock th
 structural: every timer due at an instant fires before any message of that instant is
 handled.
 
-Every incident's deadline sits in the run's one timer heap (:class:`actors.base.Timers`,
+Every incident's deadline sits in the run's one timer heap (:class:`actors.engine.actor.Timers`,
 one alarm for the whole run), so ten thousand concurrent incidents cost no task and no
 loop timer each.
 """
@@ -25,9 +25,10 @@ loop timer each.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from actors.base import Actor, Timer
+from actors.engine.actor import Actor, Host
+from actors.engine.timers import Timer
 from bus.messages import (
     AckTimedOut,
     Escalated,
@@ -44,9 +45,6 @@ from bus.messages import (
     TicketQueued,
 )
 from bus.trace import Envelope, Trace
-
-if TYPE_CHECKING:
-    from actors.runtime import Runtime
 
 __all__ = ["Level", "Pager", "Paging"]
 
@@ -91,13 +89,13 @@ class Pager(Actor):
     subscribes = (IncidentOpened, IncidentUpdated, IncidentResolved, PageAcked, HandedOff)
 
     def __init__(
-        self, name: str, runtime: Runtime, levels: list[Level], repeat: int = 0, ack_timeout: float = 1800.0
+        self, name: str, host: Host, levels: list[Level], repeat: int = 0, ack_timeout: float = 1800.0
     ) -> None:
         self.levels = levels
         self.repeat = repeat
         self.ack_timeout = ack_timeout
         self._index = {level.name: i for i, level in enumerate(levels)}
-        super().__init__(name, runtime)
+        super().__init__(name, host)
 
     def setup(self) -> None:
         self.incidents: dict[str, Paging] = {}

@@ -22,11 +22,11 @@ from actors.correlator import Correlator
 from actors.drill import Drill
 from actors.monitor import Monitor, make_slo_states
 from actors.pager import Level, Pager
-from actors.postmortem import PostmortemWriter
-from actors.releases import ReleaseManager
+from actors.postmortem_writer import PostmortemWriter
+from actors.release_manager import ReleaseManager
 from actors.responder import Responder
-from actors.runtime import Runtime
-from actors.service_model import ServiceModel
+from actors.engine.runtime import Runtime
+from actors.domain.world import ServiceModel
 from bus.bus import Bus
 from bus.faults import FaultLayer, FaultRule
 from bus.messages import MESSAGE_TYPES

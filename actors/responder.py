@@ -14,9 +14,8 @@ tried, and the next responder carries on from the first step not yet tried.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from actors.base import Actor
+from actors.engine.actor import Actor, Host
 from bus.messages import (
     FixApplied,
     HandedOff,
@@ -31,9 +30,6 @@ from bus.messages import (
 )
 from bus.trace import Envelope
 from scenarios.schema import ResponderDef, Spread, StepDef
-
-if TYPE_CHECKING:
-    from actors.runtime import Runtime
 
 __all__ = ["Responder", "Work"]
 
@@ -60,7 +56,7 @@ class Responder(Actor):
     def __init__(
         self,
         name: str,
-        runtime: Runtime,
+        host: Host,
         profile: ResponderDef,
         levels: list[str],
         runbooks: dict[str, list[StepDef]],
@@ -70,7 +66,7 @@ class Responder(Actor):
         self.levels = levels
         self.runbooks = runbooks
         self.pager = pager
-        super().__init__(name, runtime)
+        super().__init__(name, host)
 
     def setup(self) -> None:
         self.pages: dict[str, Page] = {}

@@ -19,11 +19,11 @@ import yaml
 
 from rich.console import Console
 
-from actors.gate import evaluate
-from actors.invariants import check_invariants
+from actors.report.gate import evaluate
+from actors.report.invariants import check_invariants
 from actors.pipeline import Options, build
-from actors.runtime import RunResult
-from actors.view import TraceView
+from actors.engine.runtime import RunResult
+from actors.console.view import TraceView
 from bus.messages import PostmortemWritten, RegressionCaseAdded
 from bus.trace import JsonlSink, Trace
 from bus.vtime import DurationError, format_duration, format_vtime, parse_duration

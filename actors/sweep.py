@@ -21,9 +21,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from actors.gate import evaluate
-from actors.invariants import check_invariants
-from actors.metrics import response_metrics
+from actors.report.gate import evaluate
+from actors.report.invariants import check_invariants
+from actors.report.metrics import response_metrics
 from actors.pipeline import Options, build
 from bus.vtime import format_duration
 from scenarios.loader import ScenarioError, load_scenario

@@ -22,8 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import anyio
 import anyio.lowlevel
 
-from actors.base import Actor
-from actors.runtime import Runtime
+from actors.engine.actor import Actor
+from actors.engine.runtime import Runtime
 from bus.bus import Bus
 from bus.clock import run_virtual
 from bus.messages import DrillNote
@@ -50,7 +50,7 @@ def bench_our_bus(n: int) -> float:
     async def main() -> float:
         async with anyio.create_task_group() as tg:
             for s in sinks:
-                await tg.start(s._main)
+                await tg.start(s.serve)
             t0 = time.perf_counter()
             publish = rt.bus.publish
             for _ in range(n):

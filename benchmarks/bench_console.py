@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from rich.console import Console
 
 from actors.pipeline import build
-from actors.view import TraceView
+from actors.console.view import TraceView
 from scenarios.loader import load_scenario
 
 DRILL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scenarios", "bad_deploy.yaml")

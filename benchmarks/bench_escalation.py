@@ -25,9 +25,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from actors.base import Actor
+from actors.engine.actor import Actor
 from actors.pager import Level, Pager
-from actors.runtime import Runtime
+from actors.engine.runtime import Runtime
 from bus.bus import Bus
 from bus.faults import FaultLayer, FaultRule
 from bus.messages import (

@@ -17,7 +17,7 @@ from collections import deque
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from actors.slo import SLO, TimeWindow, WorkbookPolicy, burn_rate
+from actors.domain.slo import SLO, TimeWindow, WorkbookPolicy, burn_rate
 
 MINUTE = 60.0
 

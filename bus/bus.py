@@ -41,10 +41,12 @@ class Mailbox:
     switch and a coroutine resumption. Items stay in the deque until taken.
     """
 
-    __slots__ = ("items", "_reader", "_scheduled", "_dispatcher")
+    __slots__ = ("_dispatcher", "_reader", "_scheduled", "delivered", "items")
 
     def __init__(self, dispatcher: Dispatcher) -> None:
-        self.items: deque[Envelope] = deque()
+        self.items: deque[Envelope[Message]] = deque()
+        #: Items its reader has taken (handled, or taken by a reader that crashed on them).
+        self.delivered = 0
         self._reader: Callable[[], None] | None = None
         self._scheduled = False
         self._dispatcher = dispatcher
@@ -62,8 +64,17 @@ class Mailbox:
         self._reader = reader
         self._scheduled = False
 
-    def read_all(self) -> None:
-        """The reader has drained the box: the next item wakes it again."""
+    def take_all(self) -> list[Envelope[Message]]:
+        """Take every item out at once, counted as delivered (a reader that is not an actor)."""
+        taken = list(self.items)
+        self.items.clear()
+        self.delivered += len(taken)
+        return taken
+
+    def read_all(self, taken: int) -> None:
+        """The reader has drained the box, taking *taken* items out of it (counted as
+        delivered): the next item wakes it again."""
+        self.delivered += taken
         self._scheduled = False
 
 
@@ -143,7 +154,6 @@ class Bus:
         self._in_flight = 0
         self.closed = False
         self.addressed = 0
-        self.delivered = 0
         self.dropped = 0
         self.duplicated = 0
         self._now: Callable[[], float] = _loop_time
@@ -316,6 +326,11 @@ class Bus:
         self.faults.prepare()
 
     # --- accounting --------------------------------------------------------------
+
+    @property
+    def delivered(self) -> int:
+        """Copies taken out of mailboxes by their readers."""
+        return sum(box.delivered for box in self.mailboxes.values())
 
     @property
     def idle(self) -> bool:

@@ -187,8 +187,7 @@ def describe_blocked_tasks(loop: asyncio.AbstractEventLoop) -> list[str]:
                 if frame is not None and _is_project_file(code.co_filename, here):
                     where = f"{os.path.relpath(code.co_filename, here)}:{frame.f_lineno}"
             coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
-        label = getattr(task, "actor_waits_on", None)
-        what = label or f"awaits {awaiting}" + (f" at {where}" if where else "")
+        what = f"awaits {awaiting}" + (f" at {where}" if where else "")
         lines.append(f"{task.get_name()} {what}")
     return lines
 

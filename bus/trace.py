@@ -1,8 +1,12 @@
 """The trace: every message published, in order, with its envelope.
 
 Sinks see each envelope as it is recorded: the in-memory :class:`Trace` (which tests, the
-postmortem writer and the eval gate query), a JSONL file, and the console view
-(``actors/view.py``), which reads the same envelopes and lives apart from the simulation.
+postmortem writer and the readers of a finished run query), a JSONL file, and the console
+view (``actors/console/view.py``), which reads the same envelopes and lives apart from the
+simulation.
+
+``Envelope`` is generic over its message: ``trace.of(Page)`` is a list of
+``Envelope[Page]``, so ``env.msg.responder`` is known to the type checker.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, NamedTuple, TypeVar
+from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
 
 from bus.faults import FaultVerdict
 from bus.messages import Message, parse_message
@@ -19,19 +23,29 @@ from bus.messages import Message, parse_message
 __all__ = ["Envelope", "JsonlSink", "Trace", "read_jsonl"]
 
 M = TypeVar("M", bound=Message)
+#: The message type an envelope carries (covariant: an ``Envelope[Page]`` is an
+#: ``Envelope[Message]``).
+M_co = TypeVar("M_co", bound=Message, covariant=True)
 
 
-class Envelope(NamedTuple):
+class Envelope(NamedTuple, Generic[M_co]):
     """A message as the bus carried it (immutable; a named tuple because the bus makes one
     per publish and that is the hot path)."""
 
+    #: Publish order, from 1, dense.
     seq: int
+    #: Virtual time of the publish, in seconds from the run's start.
     t: float
+    #: The actor that published it.
     sender: str
+    #: Every recipient addressed (copies the fault layer dropped included).
     to: tuple[str, ...]
+    #: The sequence number of the message whose handling caused this one.
     parent: int | None
+    #: The incident it belongs to, if any.
     incident: str | None
-    msg: Message
+    #: The message itself.
+    msg: M_co
     #: What the fault layer did to individual copies (dropped, delayed, duplicated).
     faults: tuple[FaultVerdict, ...] = ()
 
@@ -59,12 +73,12 @@ class Envelope(NamedTuple):
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, line: str) -> Envelope:
+    def from_json(cls, line: str) -> Envelope[Message]:
         data = json.loads(line)
         faults = tuple(
             FaultVerdict(f["to"], f["action"], f["rule"], f.get("delay", 0.0)) for f in data.get("faults", ())
         )
-        return cls(
+        return Envelope(
             seq=data["seq"],
             t=data["t"],
             sender=data["from"],
@@ -80,42 +94,43 @@ class Envelope(NamedTuple):
 class Trace:
     """The in-memory record of a run: every envelope in publish order."""
 
-    envelopes: list[Envelope] = field(default_factory=list)
-    sinks: list[Callable[[Envelope], None]] = field(default_factory=list)
+    envelopes: list[Envelope[Message]] = field(default_factory=list)
+    sinks: list[Callable[[Envelope[Message]], None]] = field(default_factory=list)
 
-    def record(self, env: Envelope) -> None:
+    def record(self, env: Envelope[Message]) -> None:
         self.envelopes.append(env)
         if self.sinks:
             for sink in self.sinks:
                 sink(env)
 
-    def __iter__(self) -> Iterator[Envelope]:
+    def __iter__(self) -> Iterator[Envelope[Message]]:
         return iter(self.envelopes)
 
     def __len__(self) -> int:
         return len(self.envelopes)
 
-    def get(self, seq: int) -> Envelope:
+    def get(self, seq: int) -> Envelope[Message]:
         return self.envelopes[seq - 1]
 
-    def of(self, *types: type[M]) -> list[Envelope]:
+    def of(self, *types: type[M]) -> list[Envelope[M]]:
         """Envelopes whose message is one of *types*."""
-        return [e for e in self.envelopes if isinstance(e.msg, types)]
+        # isinstance narrows the message, not its envelope: the cast says what the test proved
+        return cast("list[Envelope[M]]", [e for e in self.envelopes if isinstance(e.msg, types)])
 
     def messages(self, kind: type[M]) -> list[M]:
         return [e.msg for e in self.envelopes if isinstance(e.msg, kind)]
 
-    def first(self, kind: type[M], **fields: Any) -> Envelope | None:
+    def first(self, kind: type[M], **fields: Any) -> Envelope[M] | None:
         """The first envelope of *kind* whose message has all the given field values."""
         for env in self.envelopes:
             if isinstance(env.msg, kind) and all(getattr(env.msg, k) == v for k, v in fields.items()):
-                return env
+                return cast("Envelope[M]", env)
         return None
 
-    def for_incident(self, incident: str) -> list[Envelope]:
+    def for_incident(self, incident: str) -> list[Envelope[Message]]:
         return [e for e in self.envelopes if e.incident == incident]
 
-    def ancestors(self, env: Envelope) -> list[Envelope]:
+    def ancestors(self, env: Envelope[Message]) -> list[Envelope[Message]]:
         """The causal chain that led to *env*, oldest first."""
         chain = []
         parent = env.parent
@@ -141,7 +156,7 @@ class JsonlSink:
         self._tmp = f"{path}.partial"
         self._file: IO[str] | None = open(self._tmp, "w", encoding="utf-8", newline="\n")
 
-    def __call__(self, env: Envelope) -> None:
+    def __call__(self, env: Envelope[Message]) -> None:
         assert self._file is not None
         self._file.write(env.to_json() + "\n")
 
@@ -158,6 +173,6 @@ class JsonlSink:
             os.unlink(self._tmp)
 
 
-def read_jsonl(path: str) -> list[Envelope]:
+def read_jsonl(path: str) -> list[Envelope[Message]]:
     with open(path, encoding="utf-8") as fh:
         return [Envelope.from_json(line) for line in fh if line.strip()]

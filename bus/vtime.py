@@ -8,9 +8,8 @@ first) or as a bare number of seconds. Trace times render as ``T+00:12:00``, and
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 
-__all__ = ["DurationError", "format_duration", "format_vtime", "parse_duration", "wall_time"]
+__all__ = ["DURATION_HINT", "DurationError", "format_duration", "format_vtime", "parse_duration"]
 
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
@@ -67,8 +66,3 @@ def format_vtime(seconds: float) -> str:
     if ms:
         text += f".{ms:03d}"
     return text
-
-
-def wall_time(start: datetime, seconds: float) -> str:
-    """The drill's wall-clock time *seconds* after its scenario ``start``, ISO 8601."""
-    return (start + timedelta(seconds=seconds)).isoformat()

@@ -108,7 +108,7 @@ class TwoWindows(Strict):
 
 
 class Thresholds(Strict):
-    """Burn-rate thresholds of the two-window policy (see actors/slo.py)."""
+    """Burn-rate thresholds of the two-window policy (see actors/domain/slo.py)."""
 
     page_fast: float = Field(10.0, gt=0, description="fast burn that pages sev1 (with slow >= confirm)")
     page_slow: float = Field(6.0, gt=0, description="slow burn that pages sev2 (with fast >= confirm)")

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actors.invariants import check_invariants
+from actors.report.invariants import check_invariants
 from actors.pipeline import Options, build
 from scenarios.loader import ScenarioError, parse_scenario
 

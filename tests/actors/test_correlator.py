@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.base import Actor
+from actors.engine.actor import Actor
 from actors.correlator import Correlator, placements_in
-from actors.runtime import Runtime, RunResult
-from actors.triage import triage
+from actors.engine.runtime import Runtime, RunResult
+from actors.domain.triage import triage
 from bus.messages import (
     AlertFired,
     AlertResolved,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from actors.pipeline import Options, build
-from actors.runtime import RunResult
+from actors.engine.runtime import RunResult
 from bus.messages import (
     AckTimedOut,
     Escalated,

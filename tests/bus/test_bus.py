@@ -10,16 +10,12 @@ import pytest
 from bus.bus import Bus, UnknownRecipient
 from bus.clock import run_virtual
 from bus.faults import FaultLayer, FaultRule
-from bus.messages import ActorCrashed, DrillNote, PageAcked
+from bus.messages import ActorCrashed, DrillNote, Message, PageAcked
 from bus.trace import Envelope
 
 
-async def drain(bus: Bus, name: str) -> list[Envelope]:
-    box = bus.mailboxes[name]
-    got = list(box.items)
-    bus.delivered += len(got)
-    box.items.clear()
-    return got
+async def drain(bus: Bus, name: str) -> list[Envelope[Message]]:
+    return bus.mailboxes[name].take_all()
 
 
 def test_subscribers_get_copies_in_publish_order() -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from actors.metrics import response_metrics
+from actors.report.metrics import response_metrics
 from actors.pipeline import Options, build
-from actors.postmortem import SECTIONS
-from actors.runtime import RunResult
+from actors.postmortem_writer import SECTIONS
+from actors.engine.runtime import RunResult
 from bus.messages import (
     AlertFired,
     CanaryVerdict,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actors.canary import analyse, answers_of, offline_verdict, score
+from actors.domain.canary import analyse, answers_of, offline_verdict, score
 from actors.pipeline import build
 from bus.messages import CanaryStep, CanaryVerdict, ReleaseLive, RolledBack
 from scenarios.loader import parse_scenario

@@ -8,7 +8,7 @@ import re
 from rich.console import Console
 
 from actors.pipeline import Options, build
-from actors.view import TraceView
+from actors.console.view import TraceView
 from scenarios.loader import parse_scenario
 from tests.actors.test_pager import drill
 from tests.conftest import ROOT, run_cli

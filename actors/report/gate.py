@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from actors.metrics import response_metrics
-from actors.postmortem import SECTIONS
+from actors.report.metrics import response_metrics
+from actors.postmortem_writer import SECTIONS
 from bus.messages import (
     AlertFired,
     CanaryVerdict,

@@ -21,8 +21,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from actors.gate import Verdict
-from actors.metrics import pages_per_responder, response_metrics
+from actors.report.gate import Verdict
+from actors.report.metrics import pages_per_responder, response_metrics
 from bus.messages import (
     EscalationExhausted,
     IncidentAcknowledged,

@@ -6,7 +6,7 @@
   naming the eval questions the bad release gets wrong).
 - Regression cases from postmortems join the eval set.
 - A canaried deploy is first scored against live on the eval set with every regression case
-  (:func:`actors.canary.offline_verdict`): rejected unless it does at least as well and
+  (:func:`actors.domain.canary.offline_verdict`): rejected unless it does at least as well and
   passes them all. Then it steps through traffic weights (10% -> 50% -> 100%), each
   analysed on the service's SLI after ``analysis``: a failure limit aborts, an inconclusive
   analysis holds for a human, the last step promotes (``CanaryVerdict``).
@@ -15,10 +15,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from actors.base import Actor
-from actors.canary import analyse, answers_of, offline_verdict
+from actors.engine.actor import Actor, Host
+from actors.domain.canary import analyse, answers_of, offline_verdict
 from bus.messages import (
     CanaryStep,
     CanaryVerdict,
@@ -33,9 +32,6 @@ from bus.messages import (
 )
 from bus.trace import Envelope
 from scenarios.schema import CanaryDef, ReleaseDef
-
-if TYPE_CHECKING:
-    from actors.runtime import Runtime
 
 __all__ = ["ReleaseManager"]
 
@@ -58,7 +54,7 @@ class ReleaseManager(Actor):
     def __init__(
         self,
         name: str,
-        runtime: Runtime,
+        host: Host,
         releases: dict[str, ReleaseDef],
         eval_set: dict[str, str],
         live: dict[str, str],
@@ -70,7 +66,7 @@ class ReleaseManager(Actor):
         self.initial = live
         self.canary_def = canary
         self.objectives = objectives
-        super().__init__(name, runtime)
+        super().__init__(name, host)
 
     def setup(self) -> None:
         self.live = dict(self.initial)

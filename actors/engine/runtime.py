@@ -18,11 +18,12 @@ from __future__ import annotations
 import asyncio
 import gc
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 
-from actors.base import Actor, Timers
+from actors.engine.actor import Actor
+from actors.engine.timers import Timers
 from bus.bus import Accounts, Bus
 from bus.clock import Pacer, VirtualClockLoop, describe_blocked_tasks, run_virtual
 from bus.messages import ActorCrashed, ActorRestarted
@@ -92,7 +93,6 @@ class Runtime:
         self.until = until
         #: Supervision policy: restart a crashed actor (True) or stop the run (False).
         self.restart = restart
-        self.restart_overrides: dict[str, bool] = {}
         self.actors: list[Actor] = []
         self._done: anyio.Event | None = None
         self._stopped = False
@@ -153,7 +153,7 @@ class Runtime:
         try:
             async with anyio.create_task_group() as tg:
                 for actor in self.actors:
-                    await tg.start(actor._main, name=f"actor:{actor.name}")
+                    await tg.start(actor.serve, name=f"actor:{actor.name}")
                 await self._done.wait()
                 self.bus.closed = True
                 tg.cancel_scope.cancel()
@@ -218,7 +218,7 @@ class Runtime:
     def _describe_deadlock(self, busy: list[str]) -> str:
         actor_tasks = {f"actor:{a.name}" for a in self.actors}
         others = [line for line in describe_blocked_tasks(self._loop) if line.split(" ", 1)[0] not in actor_tasks]  # type: ignore[arg-type]
-        waits = [f"{a.name} waits on its mailbox" for a in self.actors if not a._dead]
+        waits = [f"{a.name} waits on its mailbox" for a in self.actors if not a.dead]
         parts = busy + waits + [line for line in others if not line.startswith("run_async")]
         return (
             f"virtual deadlock at {format_vtime(anyio.current_time())}: nothing is scheduled and the run "
@@ -227,8 +227,14 @@ class Runtime:
 
     # --- supervision -------------------------------------------------------------
 
-    def actor_crashed(self, actor: Actor, env: Envelope | None, exc: Exception) -> None:
-        restart = self.restart_overrides.get(actor.name, self.restart)
+    def inject_crash(self, name: str) -> None:
+        """Arm a crash: the next handler or timer of the actor *name* raises."""
+        self.actor(name).crash_next = True
+
+    def actor_crashed(self, actor: Actor, env: Envelope[Any] | None, exc: Exception) -> None:
+        """Publish ``ActorCrashed``, then restart *actor* (state rebuilt from the trace) or
+        stop the run, as the supervision policy says."""
+        restart = self.restart
         error = f"{type(exc).__name__}: {exc}"
         self.bus.publish(
             actor.name,
@@ -244,9 +250,9 @@ class Runtime:
             incident=env.incident if env else None,
         )
         if restart:
-            replayed = actor._restart()
+            replayed = actor.restart()
             self.bus.publish(actor.name, ActorRestarted(actor=actor.name, replayed=replayed), to=())
             return
-        actor._dead = True
+        actor.kill()
         where = f" while handling {env.msg.kind} #{env.seq} at {format_vtime(env.t)}" if env else ""
         self.stop("crash", f"actor {actor.name} crashed{where}: {error}")

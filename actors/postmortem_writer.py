@@ -16,10 +16,9 @@ writes the Markdown and the cases under ``--out``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from actors.base import Actor
-from actors.metrics import IncidentMetrics, response_metrics
+from actors.engine.actor import Actor, Host
+from actors.report.metrics import IncidentMetrics, response_metrics
 from bus.messages import (
     AlertFired,
     Deployed,
@@ -39,9 +38,6 @@ from bus.messages import (
 from bus.trace import Envelope, Trace
 from bus.vtime import format_duration, format_vtime
 from topology import Topology
-
-if TYPE_CHECKING:
-    from actors.runtime import Runtime
 
 __all__ = ["SECTIONS", "PostmortemWriter", "render"]
 
@@ -263,10 +259,10 @@ class PostmortemWriter(Actor):
     family = "postmortem"
     subscribes = (IncidentResolved,)
 
-    def __init__(self, name: str, runtime: Runtime, topology: Topology, eval_set: dict[str, str]) -> None:
+    def __init__(self, name: str, host: Host, topology: Topology, eval_set: dict[str, str]) -> None:
         self.topology = topology
         self.eval_set = eval_set
-        super().__init__(name, runtime)
+        super().__init__(name, host)
 
     def setup(self) -> None:
         self.written: set[str] = set()

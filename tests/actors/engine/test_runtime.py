@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 
-from actors.base import Actor, handler_name
-from actors.runtime import Runtime
+from actors.engine.actor import Actor, handler_name
+from actors.engine.runtime import Runtime
 from bus.messages import ActorCrashed, ActorRestarted, DrillNote, Unhandled
 from bus.trace import Envelope, Trace
 

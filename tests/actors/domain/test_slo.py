@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actors.slo import (
+from actors.domain.slo import (
     SLO,
     CountWindow,
     TimeWindow,
