@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Literal
 
+from actors.domain.triage import triage
 from actors.engine.actor import Actor, Host
 from actors.engine.timers import Timer
-from actors.domain.triage import triage
 from bus.messages import (
     AlertCorrelated,
     AlertFired,
@@ -41,18 +42,12 @@ from bus.messages import (
     Placement,
     TicketFiled,
     TicketTriaged,
-    placement_reason,
 )
-from bus.trace import Envelope, Trace
+from bus.trace import Envelope
+from bus.vocab import AlertAction, AlertSeverity, Role, Severity, worst
 from topology import Topology
 
-__all__ = ["Correlator", "Incident", "Placed", "placements_in", "worst"]
-
-_SEVERITY_RANK = {"sev1": 0, "sev2": 1, "sev3": 2, "sev4": 3}
-
-
-def worst(*severities: str) -> str:
-    return min(severities, key=_SEVERITY_RANK.__getitem__)
+__all__ = ["Correlator", "Held", "Incident"]
 
 
 @dataclass
@@ -60,15 +55,15 @@ class Incident:
     id: str
     root: str
     symptom: str
-    severity: str
-    action: str
+    severity: Severity
+    action: AlertAction
     opened_at: float
     alert_count: int = 0
     #: how many of its alerts still fire
     firing: int = 0
     affected: dict[str, None] = field(default_factory=dict)  # ordered set
     tickets: list[str] = field(default_factory=list)
-    source: str = "alerts"
+    source: Literal["alerts", "ticket"] = "alerts"
     radius: frozenset[str] | None = None
     resolved: bool = False
 
@@ -85,23 +80,23 @@ class Held:
     def __init__(self, service: str) -> None:
         self.service = service
         #: their AlertFired envelopes, in arrival order
-        self.envs: list[Envelope] = []
+        self.envs: list[Envelope[AlertFired]] = []
         #: their ids, in the same order
         self.alerts: list[str] = []
-        self.severities: set[str] = set()
+        self.severities: set[AlertSeverity] = set()
         self.page = False
         #: where they went (None while held)
         self.incident: Incident | None = None
 
     def index(self, fingerprint: str) -> int:
-        return next(i for i, env in enumerate(self.envs) if env.msg.fingerprint == fingerprint)  # type: ignore[attr-defined]
+        return next(i for i, env in enumerate(self.envs) if env.msg.fingerprint == fingerprint)
 
     def drop(self, fingerprint: str) -> None:
         """An alert resolved while held: forget it."""
         i = self.index(fingerprint)
         del self.envs[i], self.alerts[i]
-        self.severities = {env.msg.severity for env in self.envs}  # type: ignore[attr-defined]
-        self.page = any(env.msg.action == "page" for env in self.envs)  # type: ignore[attr-defined]
+        self.severities = {env.msg.severity for env in self.envs}
+        self.page = any(env.msg.action == "page" for env in self.envs)
 
 
 class Correlator(Actor):
@@ -139,7 +134,7 @@ class Correlator(Actor):
 
     # --- alerts ---------------------------------------------------------------------
 
-    def on_alert_fired(self, msg: AlertFired, env: Envelope) -> None:
+    def on_alert_fired(self, msg: AlertFired, env: Envelope[AlertFired]) -> None:
         fingerprint = msg.fingerprint
         known = self.firing.get(fingerprint)
         if known is not None:  # the same alert again, e.g. a ticket that became a page
@@ -179,7 +174,7 @@ class Correlator(Actor):
         if incident is not None and not incident.resolved:
             self._escalate(incident, msg.severity, msg.action, reason)
 
-    def on_alert_resolved(self, msg: AlertResolved, env: Envelope) -> None:
+    def on_alert_resolved(self, msg: AlertResolved, env: Envelope[AlertResolved]) -> None:
         held = self.firing.pop(msg.fingerprint, None)
         if held is None:
             return
@@ -211,7 +206,7 @@ class Correlator(Actor):
         if not incident.firing:
             self._resolve(incident, self.name, f"all {incident.alert_count} alerts resolved", parent=env.seq)
 
-    def on_incident_resolved(self, msg: IncidentResolved, env: Envelope) -> None:
+    def on_incident_resolved(self, msg: IncidentResolved, env: Envelope[IncidentResolved]) -> None:
         incident = self.incidents.get(msg.incident)
         if incident is not None:
             incident.resolved = True
@@ -280,7 +275,7 @@ class Correlator(Actor):
         self.send(
             IncidentUpdated(
                 incident=incident.id,
-                severity=incident.severity,  # type: ignore[arg-type]
+                severity=incident.severity,
                 alert_count=incident.alert_count,
                 affected_count=len(incident.affected),
                 tickets=list(incident.tickets),
@@ -291,13 +286,13 @@ class Correlator(Actor):
             parent=parent,
         )
 
-    def _place(self, incident: Incident, groups: list[Held]) -> tuple[list[Placement], set[str], bool]:
+    def _place(self, incident: Incident, groups: list[Held]) -> tuple[list[Placement], set[AlertSeverity], bool]:
         """Add the alerts of *groups* to *incident*, a service at a time (storms are large):
         their placements, their severities, and whether any of them pages."""
         root, symptom = incident.root, incident.symptom
         affected = incident.affected
         placements: list[Placement] = []
-        severities: set[str] = set()
+        severities: set[AlertSeverity] = set()
         page = False
         for held in groups:
             held.incident = incident
@@ -309,10 +304,11 @@ class Correlator(Actor):
             if held.service != root:
                 placements.append((held.service, "inhibited", held.alerts))
                 continue
-            for role, ids in (
-                ("root", [a for a, env in zip(held.alerts, held.envs) if env.msg.symptom == symptom]),  # type: ignore[attr-defined]
-                ("grouped", [a for a, env in zip(held.alerts, held.envs) if env.msg.symptom != symptom]),  # type: ignore[attr-defined]
-            ):
+            parts: tuple[tuple[Role, list[str]], ...] = (
+                ("root", [a for a, env in zip(held.alerts, held.envs, strict=True) if env.msg.symptom == symptom]),
+                ("grouped", [a for a, env in zip(held.alerts, held.envs, strict=True) if env.msg.symptom != symptom]),
+            )
+            for role, ids in parts:
                 if ids:
                     placements.append((root, role, ids))
         return placements, severities, page
@@ -320,7 +316,7 @@ class Correlator(Actor):
     def _open(self, root: str, groups: list[Held]) -> None:
         groups.sort(key=lambda held: held.service != root)  # the root's own alerts lead (stable)
         lead_env = groups[0].envs[0]
-        lead: AlertFired = lead_env.msg  # type: ignore[assignment]
+        lead: AlertFired = lead_env.msg
         incident = self._new_incident(root, lead.symptom, "sev4")
         placements, severities, page = self._place(incident, groups)
         incident.severity = worst(*severities)
@@ -333,8 +329,8 @@ class Correlator(Actor):
                 title=title,
                 root_service=root,
                 symptom=lead.symptom,
-                severity=incident.severity,  # type: ignore[arg-type]
-                action=incident.action,  # type: ignore[arg-type]
+                severity=incident.severity,
+                action=incident.action,
                 source="alerts",
                 affected=list(incident.affected),
                 signature=lead.labels.get("error"),
@@ -347,14 +343,14 @@ class Correlator(Actor):
             parent=lead_env.seq,
         )
 
-    def _new_incident(self, root: str, symptom: str, severity: str) -> Incident:
+    def _new_incident(self, root: str, symptom: str, severity: Severity) -> Incident:
         self.count += 1
         incident = Incident(f"INC-{self.count:03d}", root, symptom, severity, "ticket", self.now)
         self.incidents[incident.id] = incident
         self.open[incident.id] = incident
         return incident
 
-    def _escalate(self, incident: Incident, severity: str, action: str, reason: str) -> None:
+    def _escalate(self, incident: Incident, severity: Severity, action: AlertAction, reason: str) -> None:
         before = incident.severity
         incident.severity = worst(incident.severity, severity)
         if action == "page":
@@ -369,14 +365,14 @@ class Correlator(Actor):
 
     # --- tickets --------------------------------------------------------------------
 
-    def on_ticket_filed(self, msg: TicketFiled, env: Envelope) -> None:
+    def on_ticket_filed(self, msg: TicketFiled, env: Envelope[TicketFiled]) -> None:
         severity, route, rule = triage(msg.text, msg.users_affected)
         incident = self._covering(msg.service) if msg.service else None
         if incident is not None:
             incident.tickets.append(msg.ticket)
             self.send(
                 TicketTriaged(
-                    ticket=msg.ticket, severity=severity, route=route, incident=incident.id, linked=True, rule=rule  # type: ignore[arg-type]
+                    ticket=msg.ticket, severity=severity, route=route, incident=incident.id, linked=True, rule=rule
                 ),
                 incident=incident.id,
             )
@@ -389,7 +385,7 @@ class Correlator(Actor):
         incident.affected[service] = None
         incident.action = "page" if route is not None else "ticket"
         self.send(
-            TicketTriaged(ticket=msg.ticket, severity=severity, route=route, incident=incident.id, linked=False, rule=rule),  # type: ignore[arg-type]
+            TicketTriaged(ticket=msg.ticket, severity=severity, route=route, incident=incident.id, linked=False, rule=rule),
             incident=incident.id,
         )
         self.send(
@@ -398,8 +394,8 @@ class Correlator(Actor):
                 title=f"user report on {service}: {msg.text}",
                 root_service=service,
                 symptom="user_report",
-                severity=severity,  # type: ignore[arg-type]
-                action=incident.action,  # type: ignore[arg-type]
+                severity=severity,
+                action=incident.action,
                 route=route,
                 source="ticket",
                 affected=[service],
@@ -407,43 +403,3 @@ class Correlator(Actor):
             ),
             incident=incident.id,
         )
-
-
-@dataclass(frozen=True)
-class Placed:
-    """One alert's placement, as a reader of the trace sees it."""
-
-    t: float
-    incident: str | None
-    alert: str
-    fingerprint: str
-    role: str
-    cause: str | None
-
-    @property
-    def reason(self) -> str:
-        return placement_reason(self.role, self.cause)
-
-
-def placements_in(trace: Trace) -> list[Placed]:
-    """Every alert's placement in the order the trace tells it (fingerprints are looked up
-    in the alerts' own ``AlertFired``, which the trace holds earlier)."""
-    out: list[Placed] = []
-    roots: dict[str, str] = {}
-    fingerprints: dict[str, str] = {}
-    for env in trace.of(AlertFired, IncidentOpened, IncidentUpdated, AlertCorrelated):
-        msg = env.msg
-        if isinstance(msg, AlertFired):
-            fingerprints[msg.alert] = msg.fingerprint
-        elif isinstance(msg, AlertCorrelated):
-            out.append(Placed(env.t, msg.incident, msg.alert, msg.fingerprint, msg.role, msg.cause))
-        else:
-            if isinstance(msg, IncidentOpened):
-                roots[msg.incident] = msg.root_service
-            root = roots.get(msg.incident)  # type: ignore[union-attr]
-            out.extend(
-                Placed(env.t, msg.incident, a, fingerprints.get(a, ""), role, root)  # type: ignore[union-attr]
-                for _, role, ids in msg.placements  # type: ignore[union-attr]
-                for a in ids
-            )
-    return out

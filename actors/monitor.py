@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from actors.engine.actor import Actor, Host
+from actors.domain.slo import SLO, CountWindow, Decision, TimeWindow, TwoWindowPolicy, WorkbookPolicy, window_name
 from actors.domain.world import Fault, ServiceModel, draw_good
-from actors.domain.slo import SLO, Action, CountWindow, Severity, TimeWindow, TwoWindowPolicy, WorkbookPolicy, _span
+from actors.engine.actor import Actor, Host
 from bus.messages import (
     AlertFired,
     AlertResolved,
@@ -31,11 +31,11 @@ from bus.messages import (
     SliReported,
 )
 from bus.trace import Envelope
+from bus.vocab import AlertSeverity, PolicyAction, action_rank
 from scenarios.schema import SloDef
 
 __all__ = ["Monitor", "SloState", "make_slo_states"]
 
-_RANK = {"ok": 0, "ticket": 1, "page": 2}
 
 
 @dataclass
@@ -50,8 +50,8 @@ class SloState:
     windows: dict[str, CountWindow | TimeWindow]
     sensitivity: float = 1.0
     requests_per_minute: float = 100.0
-    action: Action = "ok"
-    severity: Severity = None
+    action: PolicyAction = "ok"
+    severity: AlertSeverity | None = None
     alert_id: str | None = None
     longest: str = "slow"
     _time_windows: list[tuple[str, TimeWindow]] = field(default_factory=list)
@@ -69,7 +69,7 @@ class SloState:
     def burns(self) -> dict[str, float]:
         return {name: window.burn(self.slo) for name, window in self.windows.items()}
 
-    def decide(self, burns: dict[str, float]) -> tuple[Action, Severity, str]:
+    def decide(self, burns: dict[str, float]) -> Decision:
         if isinstance(self.policy, WorkbookPolicy):
             return self.policy.decide({w.length: burns[k] for k, w in self._time_windows})
         return self.policy.decide(burns["fast"], burns["slow"])
@@ -91,7 +91,7 @@ def make_slo_states(defs: list[SloDef], step: float, rpm: dict[str, float]) -> l
             windows: dict[str, CountWindow | TimeWindow]
             if d.policy == "sre-workbook":
                 policy = WorkbookPolicy(period=d.period)
-                windows = {_span(length): TimeWindow(length, step) for length in policy.windows}
+                windows = {window_name(length): TimeWindow(length, step) for length in policy.windows}
             else:
                 t = d.thresholds
                 policy = TwoWindowPolicy(t.page_fast, t.page_slow, t.ticket_slow, t.confirm)
@@ -163,21 +163,21 @@ class Monitor(Actor):
 
     # --- the service model -----------------------------------------------------------
 
-    def on_fault_started(self, msg: FaultStarted, env: Envelope) -> None:
+    def on_fault_started(self, msg: FaultStarted, env: Envelope[FaultStarted]) -> None:
         self.unsampled = True
         self.model.start_fault(msg.service, Fault(msg.fault, msg.health, msg.signature))
 
-    def on_fault_cleared(self, msg: FaultCleared, env: Envelope) -> None:
+    def on_fault_cleared(self, msg: FaultCleared, env: Envelope[FaultCleared]) -> None:
         self.model.clear_fault(msg.service, msg.fault)
 
-    def on_mitigation_applied(self, msg: MitigationApplied, env: Envelope) -> None:
+    def on_mitigation_applied(self, msg: MitigationApplied, env: Envelope[MitigationApplied]) -> None:
         self.model.mitigate(msg.service, msg.sli)
 
-    def on_release_live(self, msg: ReleaseLive, env: Envelope) -> None:
+    def on_release_live(self, msg: ReleaseLive, env: Envelope[ReleaseLive]) -> None:
         self.unsampled = True
         self.model.set_quality(msg.service, msg.quality)
 
-    def on_fix_applied(self, msg: FixApplied, env: Envelope) -> None:
+    def on_fix_applied(self, msg: FixApplied, env: Envelope[FixApplied]) -> None:
         self.model.clear_signature(msg.service, msg.signature)
 
     # --- sampling --------------------------------------------------------------------
@@ -216,8 +216,8 @@ class Monitor(Actor):
     def _transition(
         self,
         state: SloState,
-        action: Action,
-        severity: Severity,
+        action: PolicyAction,
+        severity: AlertSeverity | None,
         reason: str,
         sli: float,
         burns: dict[str, float],
@@ -225,7 +225,8 @@ class Monitor(Actor):
     ) -> None:
         """Fire or resolve *state*'s alert as the sample decided (appended to *said*)."""
         fingerprint = f"{state.service}/{state.symptom}"
-        if action != "ok" and _RANK[action] > _RANK[state.action]:
+        if action != "ok" and action_rank(action) > action_rank(state.action):
+            assert severity is not None, "a policy that says ticket or page names a severity"
             if state.alert_id is None:
                 self.firing += 1
                 self.alert_count += 1
@@ -243,7 +244,7 @@ class Monitor(Actor):
                     symptom=state.symptom,
                     slo=state.name,
                     action=action,
-                    severity=severity,  # type: ignore[arg-type]
+                    severity=severity,
                     sli=round(sli, 6),
                     burns={k: round(v, 4) for k, v in burns.items()},
                     reason=reason,

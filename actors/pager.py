@@ -25,7 +25,7 @@ loop timer each.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict
 
 from actors.engine.actor import Actor, Host
 from actors.engine.timers import Timer
@@ -45,14 +45,25 @@ from bus.messages import (
     TicketQueued,
 )
 from bus.trace import Envelope, Trace
+from bus.vocab import Severity
 
 __all__ = ["Level", "Pager", "Paging"]
 
 State = Literal["queued", "triggered", "acknowledged", "exhausted", "resolved"]
 
 
+class _PageExtras(TypedDict, total=False):
+    """The fields of a ``Page`` that are passed only when they differ from their defaults."""
+
+    signature: str
+    loop: int
+    tried: list[str]
+
+
 @dataclass(frozen=True)
 class Level:
+    """One rung of the ladder: who is paged, and how long before the next rung is."""
+
     name: str
     targets: tuple[str, ...]
     escalate_after: float
@@ -63,7 +74,7 @@ class Paging:
     """One incident as the pager sees it."""
 
     incident: str
-    severity: str
+    severity: Severity
     title: str
     service: str
     symptom: str
@@ -119,7 +130,7 @@ class Pager(Actor):
 
     # --- incidents in ------------------------------------------------------------------
 
-    def on_incident_opened(self, msg: IncidentOpened, env: Envelope) -> None:
+    def on_incident_opened(self, msg: IncidentOpened, env: Envelope[IncidentOpened]) -> None:
         self._take(msg)
 
     def _take(self, msg: IncidentOpened) -> None:
@@ -132,7 +143,7 @@ class Pager(Actor):
         why = f"triage routed it to {msg.route}" if msg.route else f"{msg.severity} pages {self.levels[0].name} at once"
         self._trigger(p, start, why)
 
-    def on_incident_updated(self, msg: IncidentUpdated, env: Envelope) -> None:
+    def on_incident_updated(self, msg: IncidentUpdated, env: Envelope[IncidentUpdated]) -> None:
         p = self.incidents.get(msg.incident)
         if p is None:
             return
@@ -140,7 +151,7 @@ class Pager(Actor):
         if p.state == "queued" and msg.severity in ("sev1", "sev2"):
             self._trigger(p, 0, f"severity rose to {msg.severity}")
 
-    def on_incident_resolved(self, msg: IncidentResolved, env: Envelope) -> None:
+    def on_incident_resolved(self, msg: IncidentResolved, env: Envelope[IncidentResolved]) -> None:
         p = self.incidents.get(msg.incident)
         if p is not None:
             p.cancel()
@@ -150,7 +161,7 @@ class Pager(Actor):
         self._state(p, "triggered")
         p.level, p.triggered_at = level, self.now
         self.send(
-            IncidentTriggered(incident=p.incident, severity=p.severity, level=self.levels[level].name, reason=why),  # type: ignore[arg-type]
+            IncidentTriggered(incident=p.incident, severity=p.severity, level=self.levels[level].name, reason=why),
             incident=p.incident,
         )
         self._page(p, why)
@@ -160,7 +171,7 @@ class Pager(Actor):
         level = self.levels[p.level]
         # Fields left at their defaults are not passed: each one given is validated, and
         # pages are the most frequent message of a ladder.
-        extra: dict[str, object] = {}
+        extra: _PageExtras = {}
         if p.signature is not None:
             extra["signature"] = p.signature
         if p.loop:
@@ -173,12 +184,12 @@ class Pager(Actor):
                     incident=p.incident,
                     responder=target,
                     level=level.name,
-                    severity=p.severity,  # type: ignore[arg-type]
+                    severity=p.severity,
                     title=p.title,
                     service=p.service,
                     symptom=p.symptom,
                     reason=reason,
-                    **extra,  # type: ignore[arg-type]
+                    **extra,
                 ),
                 to=target,
                 incident=p.incident,
@@ -293,7 +304,7 @@ class Pager(Actor):
 
     # --- responders ----------------------------------------------------------------------
 
-    def on_page_acked(self, msg: PageAcked, env: Envelope) -> None:
+    def on_page_acked(self, msg: PageAcked, env: Envelope[PageAcked]) -> None:
         p = self.incidents.get(msg.incident)
         if p is None or p.state not in ("triggered", "exhausted"):
             return  # already acknowledged by someone, or resolved: nothing to halt
@@ -309,7 +320,7 @@ class Pager(Actor):
         )
         p.timer = self.call_later(self.ack_timeout, self._deadline, p)
 
-    def on_handed_off(self, msg: HandedOff, env: Envelope) -> None:
+    def on_handed_off(self, msg: HandedOff, env: Envelope[HandedOff]) -> None:
         p = self.incidents.get(msg.incident)
         if p is None or p.state in ("resolved", "queued"):
             return

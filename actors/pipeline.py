@@ -19,14 +19,14 @@ import random
 from dataclasses import dataclass, field
 
 from actors.correlator import Correlator
+from actors.domain.world import ServiceModel
 from actors.drill import Drill
+from actors.engine.runtime import Runtime
 from actors.monitor import Monitor, make_slo_states
 from actors.pager import Level, Pager
 from actors.postmortem_writer import PostmortemWriter
 from actors.release_manager import ReleaseManager
 from actors.responder import Responder
-from actors.engine.runtime import Runtime
-from actors.domain.world import ServiceModel
 from bus.bus import Bus
 from bus.faults import FaultLayer, FaultRule
 from bus.messages import MESSAGE_TYPES

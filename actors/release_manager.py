@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from actors.engine.actor import Actor, Host
 from actors.domain.canary import analyse, answers_of, offline_verdict
+from actors.engine.actor import Actor, Host
 from bus.messages import (
     CanaryStep,
     CanaryVerdict,
@@ -104,7 +104,7 @@ class ReleaseManager(Actor):
 
     # --- deploys and rollbacks ---------------------------------------------------------
 
-    def on_deploy_requested(self, msg: DeployRequested, env: Envelope) -> None:
+    def on_deploy_requested(self, msg: DeployRequested, env: Envelope[DeployRequested]) -> None:
         service = self.releases[msg.release].service
         if msg.canary:
             self._start_canary(msg.release, service)
@@ -114,7 +114,7 @@ class ReleaseManager(Actor):
         self.send(Deployed(service=service, release=msg.release, previous=previous))
         self._publish_live(service)
 
-    def on_request_rollback(self, msg: RequestRollback, env: Envelope) -> None:
+    def on_request_rollback(self, msg: RequestRollback, env: Envelope[RequestRollback]) -> None:
         current = self.live.get(msg.service)
         good = [r for r in self.good.get(msg.service, []) if r != current and r not in self.bad]
         if current is None or not good:
@@ -127,10 +127,10 @@ class ReleaseManager(Actor):
         self.send(RolledBack(service=msg.service, bad=current, to=target, reason=msg.reason, regressed=wrong))
         self._publish_live(msg.service)
 
-    def on_regression_case_added(self, msg: RegressionCaseAdded, env: Envelope) -> None:
+    def on_regression_case_added(self, msg: RegressionCaseAdded, env: Envelope[RegressionCaseAdded]) -> None:
         self.regressions.append(msg.case)
 
-    def on_sli_reported(self, msg: SliReported, env: Envelope) -> None:
+    def on_sli_reported(self, msg: SliReported, env: Envelope[SliReported]) -> None:
         seen = self.sli.get(msg.service)
         if seen is None or seen[0] < env.t:
             self.sli[msg.service] = (env.t, msg.sli)
@@ -146,7 +146,7 @@ class ReleaseManager(Actor):
             self.answers(release),
             self.answers(live) if live else {},
             self.eval_set,
-            regressions,  # type: ignore[arg-type]
+            regressions,
         )
         canary = Canary(release, service, scores=(offline.candidate_score, offline.live_score), failed_cases=offline.failed_cases)
         if not offline.promote:
@@ -168,7 +168,7 @@ class ReleaseManager(Actor):
         seen = self.sli.get(canary.service)
         sli = seen[1] if seen is not None and seen[0] > canary.started else None
         result = analyse(sli, success, failure)
-        self.send(CanaryStep(release=canary.release, weight=weight, sli=sli, result=result))  # type: ignore[arg-type]
+        self.send(CanaryStep(release=canary.release, weight=weight, sli=sli, result=result))
         if result == "fail":
             canary.failures += 1
             if canary.failures >= self.canary_def.failure_limit:
@@ -193,7 +193,7 @@ class ReleaseManager(Actor):
             CanaryVerdict(
                 release=canary.release,
                 service=canary.service,
-                verdict=verdict,  # type: ignore[arg-type]
+                verdict=verdict,
                 candidate_score=canary.scores[0],
                 live_score=canary.scores[1],
                 failed_cases=canary.failed_cases,

@@ -85,7 +85,7 @@ class Responder(Actor):
 
     # --- pages ---------------------------------------------------------------------------
 
-    def on_page(self, msg: Page, env: Envelope) -> None:
+    def on_page(self, msg: Page, env: Envelope[Page]) -> None:
         if msg.incident in self.resolved or self.profile.phone == "off" or not self.on_shift(self.now):
             return  # the page rings out unanswered
         self.pages[msg.incident] = msg
@@ -101,7 +101,7 @@ class Responder(Actor):
             PageAcked(incident=page.incident, responder=self.name, level=page.level), to=self.pager, incident=page.incident
         )
 
-    def on_incident_acknowledged(self, msg: IncidentAcknowledged, env: Envelope) -> None:
+    def on_incident_acknowledged(self, msg: IncidentAcknowledged, env: Envelope[IncidentAcknowledged]) -> None:
         page = self.pages.get(msg.incident)
         if msg.by != self.name or page is None or msg.incident in self.work:
             return
@@ -110,7 +110,7 @@ class Responder(Actor):
         self.work[msg.incident] = work
         self._next_step(work)
 
-    def on_incident_resolved(self, msg: IncidentResolved, env: Envelope) -> None:
+    def on_incident_resolved(self, msg: IncidentResolved, env: Envelope[IncidentResolved]) -> None:
         self.resolved.add(msg.incident)
         self.work.pop(msg.incident, None)
         self.pages.pop(msg.incident, None)
@@ -159,7 +159,7 @@ class Responder(Actor):
             self.send(RequestRollback(service=service, reason=f"{incident}: {step.name}"), incident=incident)
         work.awaiting = self.now
 
-    def on_sli_reported(self, msg: SliReported, env: Envelope) -> None:
+    def on_sli_reported(self, msg: SliReported, env: Envelope[SliReported]) -> None:
         for work in list(self.work.values()):
             page = work.page
             if work.awaiting is None or env.t <= work.awaiting:

@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 import yaml
-
 from rich.console import Console
 
+from actors.console.view import TraceView
+from actors.engine.runtime import RunResult
+from actors.pipeline import Options, build
+from actors.report.digest import digest
 from actors.report.gate import evaluate
 from actors.report.invariants import check_invariants
-from actors.pipeline import Options, build
-from actors.engine.runtime import RunResult
-from actors.console.view import TraceView
 from bus.messages import PostmortemWritten, RegressionCaseAdded
 from bus.trace import JsonlSink, Trace
 from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
@@ -225,16 +225,17 @@ def report(scenario: Scenario, args: argparse.Namespace, result: RunResult, view
         lines.append("still busy at cut-off: " + "; ".join(result.busy))
     if args.trace_out:
         lines.append(f"trace written to {args.trace_out}")
-    if not args.out and result.trace.of(PostmortemWritten):
+    d = digest(result.trace)
+    if not args.out and d.postmortems:
         lines.append("postmortems and regression cases: not written (add --out DIR to write them)")
     lines.append(f"seed {seed}; replay: {replay_command(args, seed)}")
-    invariants = check_invariants(result.trace, result.accounts)
+    invariants = check_invariants(d, result.accounts)
     broken = [i for i in invariants if not i.held]
     for inv in broken:
         lines.append(f"[FAIL] invariant: {inv.name}: {inv.detail}")
     failed = bool(broken) or result.ending in ("deadlock", "crash")
-    verdicts = [] if failed else evaluate(scenario.expect, result.trace, [p.name for p in scenario.responders])
-    view.report(result.trace, header, lines, verdicts)
+    verdicts = [] if failed else evaluate(scenario.expect, d, [p.name for p in scenario.responders])
+    view.report(d, header, lines, verdicts)
     if broken:
         print(f"error: {len(broken)} invariant(s) broken: {', '.join(i.name for i in broken)}", file=sys.stderr)
         return EXIT_CRASH

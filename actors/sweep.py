@@ -21,10 +21,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from actors.pipeline import Options, build
+from actors.report.digest import digest
 from actors.report.gate import evaluate
 from actors.report.invariants import check_invariants
-from actors.report.metrics import response_metrics
-from actors.pipeline import Options, build
 from bus.vtime import format_duration
 from scenarios.loader import ScenarioError, load_scenario
 
@@ -54,13 +54,14 @@ def run_seed(path: str, seed: int, ack_loss: float = 0.0, drop_ack: Sequence[str
     runtime = build(scenario, Options(seed=seed, ack_loss=ack_loss, drop_ack=list(drop_ack)), path=path)
     result = runtime.run()
     out = SeedResult(seed, ending=result.ending, problem=result.problem)
-    out.invariants = {i.name: i.held for i in check_invariants(result.trace, result.accounts)}
+    d = digest(result.trace)
+    out.invariants = {i.name: i.held for i in check_invariants(d, result.accounts)}
     if result.ending in ("deadlock", "crash"):
         out.checks = {"run completes": False}
         return out
     people = [p.name for p in scenario.responders]
-    out.checks = {v.name: v.passed for v in evaluate(scenario.expect, result.trace, people)}
-    for m in response_metrics(result.trace).values():
+    out.checks = {v.name: v.passed for v in evaluate(scenario.expect, d, people)}
+    for m in d.incidents.values():
         if m.time_to_ack is not None:
             out.tta.append(m.time_to_ack)
         if m.time_to_resolve is not None and m.triggered_at is not None:
@@ -91,7 +92,7 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank percentile (q in 0..100)."""
+    """Nearest-rank percentile (q in 0..100); None for no values."""
     if not values:
         return None
     ordered = sorted(values)
@@ -141,8 +142,8 @@ def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> in
     ttr = [t for r in results for t in r.ttr]
     for label, values in (("time to acknowledge", tta), ("time to resolve", ttr)):
         if values:
-            p = [percentile(values, q) for q in (50, 90, 99)]
-            print(f"  {label}: p50 {format_duration(p[0])}, p90 {format_duration(p[1])}, p99 {format_duration(p[2])}"  # type: ignore[arg-type]
+            p = [format_duration(percentile(values, q) or 0.0) for q in (50, 90, 99)]
+            print(f"  {label}: p50 {p[0]}, p90 {p[1]}, p99 {p[2]}"
                   f" ({len(values)} incidents)")
         else:
             print(f"  {label}: none")

@@ -16,8 +16,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from rich.console import Console
 
-from actors.pipeline import build
 from actors.console.view import TraceView
+from actors.pipeline import build
+from actors.report.digest import digest
 from scenarios.loader import load_scenario
 
 DRILL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scenarios", "bad_deploy.yaml")
@@ -32,7 +33,7 @@ def once(quiet: bool, sink: object) -> float:
     t0 = time.perf_counter()
     with view:
         result = runtime.run()
-    view.report(result.trace, "== report ==", [], [])
+    view.report(digest(result.trace), "== report ==", [], [])
     return time.perf_counter() - t0
 
 

@@ -20,9 +20,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import networkx as nx
 
+from actors.correlator import Correlator
 from actors.engine.actor import Actor
-from actors.correlator import Correlator, placements_in
 from actors.engine.runtime import Runtime
+from actors.report.placements import placements_in
 from bus.messages import AlertFired, IncidentOpened
 from topology import ServiceSpec, Topology
 

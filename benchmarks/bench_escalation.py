@@ -26,8 +26,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from actors.engine.actor import Actor
-from actors.pager import Level, Pager
 from actors.engine.runtime import Runtime
+from actors.pager import Level, Pager
 from bus.bus import Bus
 from bus.faults import FaultLayer, FaultRule
 from bus.messages import (

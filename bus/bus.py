@@ -51,7 +51,7 @@ class Mailbox:
         self._scheduled = False
         self._dispatcher = dispatcher
 
-    def put(self, env: Envelope) -> None:
+    def put(self, env: Envelope[Message]) -> None:
         self.items.append(env)
         if not self._scheduled and self._reader is not None:
             self._scheduled = True
@@ -178,7 +178,7 @@ class Bus:
     def _routes(self, kind: type[Message]) -> list[tuple[str, str | None]]:
         routes = self._route_cache.get(kind)
         if routes is None:
-            routes = [r for base in kind.__mro__ for r in self._subs.get(base, ())]  # type: ignore[call-overload]
+            routes = [r for base in kind.__mro__ for r in self._subs.get(base, ())]
             self._route_cache[kind] = routes
         return routes
 
@@ -204,7 +204,7 @@ class Bus:
         to: str | Iterable[str] | None = None,
         parent: int | None = None,
         incident: str | None = None,
-    ) -> Envelope | None:
+    ) -> Envelope[Message] | None:
         """Record *msg* in the trace and deliver a copy to each recipient.
 
         Returns the envelope, or None once the bus is closed (teardown records nothing).
@@ -214,9 +214,9 @@ class Bus:
         if to is None:
             # Subscribers, never the sender itself: an actor knows what it just said.
             key = (type(msg), sender)
-            recipients = self._plain_cache.get(key)  # type: ignore[assignment]
+            recipients = self._plain_cache.get(key)
             if recipients is None:
-                recipients = self._subscribers(type(msg), sender)  # type: ignore[assignment]
+                recipients = self._subscribers(type(msg), sender)
                 if recipients is None:  # some subscriptions are per incident
                     routes = self._routes(type(msg))
                     recipients = tuple(n for n, inc in routes if n != sender and (inc is None or inc == incident))
@@ -279,7 +279,7 @@ class Bus:
 
     def publish_many(
         self, sender: str, msgs: Iterable[Message], *, parent: int | None = None, incident: str | None = None
-    ) -> list[Envelope]:
+    ) -> list[Envelope[Message]]:
         """Publish *msgs* to their subscribers, in order, at this instant: the same envelopes,
         trace and deliveries as one :meth:`publish` each, with the recipients, their
         mailboxes and the fault rules looked up once per message class, not once per
@@ -287,7 +287,7 @@ class Bus:
         go through :meth:`publish` one by one."""
         if self.closed:
             return []
-        out: list[Envelope] = []
+        out: list[Envelope[Message]] = []
         now = self._now()
         record, sinks = self.trace.envelopes.append, self.trace.sinks
         # message class -> (recipients, their mailboxes), or None: publish it one by one
@@ -315,7 +315,7 @@ class Bus:
             out.append(env)
         return out
 
-    def _land(self, name: str, env: Envelope) -> None:
+    def _land(self, name: str, env: Envelope[Message]) -> None:
         self._in_flight -= 1
         self.mailboxes[name].put(env)
 

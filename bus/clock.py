@@ -14,6 +14,16 @@ and what it waits on. A run never hangs.
 Pacing (``speed``: virtual seconds per wall second) is the loop's business alone: it waits
 in real time before each jump so a person can watch a drill unfold. The wall clock it
 paces by is handed in (``pacer``) by the command line; nothing here reads one.
+
+Actors do not sleep: they set timers on the run's heap (``actors/engine/timers.py``), which
+arms this loop's one alarm slot. anyio's own timers (``anyio.sleep``, ``move_on_after``,
+``fail_after``) work on this loop too, and tests use them.
+
+This is the one module that uses asyncio's private loop API (``_run_once`` and the
+attributes it reads). Every private name it relies on is listed in
+:data:`ASYNCIO_INTERNALS`, checked when a loop is made (:func:`check_asyncio_internals`),
+and a test fails loudly on a Python that changed them; :data:`TESTED_PYTHONS` are the
+versions it was checked on.
 """
 
 from __future__ import annotations
@@ -21,12 +31,24 @@ from __future__ import annotations
 import asyncio
 import heapq
 import os
+import selectors
+import sys
+from collections import deque
 from collections.abc import Callable, Coroutine
 from functools import partial
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-__all__ = ["Pacer", "VirtualClockLoop", "VirtualDeadlock", "describe_blocked_tasks", "run_virtual"]
+__all__ = [
+    "ASYNCIO_INTERNALS",
+    "TESTED_PYTHONS",
+    "Pacer",
+    "VirtualClockLoop",
+    "VirtualDeadlock",
+    "check_asyncio_internals",
+    "describe_blocked_tasks",
+    "run_virtual",
+]
 
 T = TypeVar("T")
 #: (read the wall clock, sleep in real time): what --speed paces by, handed in by the CLI.
@@ -35,6 +57,76 @@ Pacer = tuple[Callable[[], float], Callable[[float], None]]
 # Two timers closer than this fire together; fixed so every machine behaves the same.
 _RESOLUTION = 1e-9
 _NEVER = float("inf")
+
+
+#: Python versions whose asyncio internals this loop was checked against.
+TESTED_PYTHONS = ((3, 11), (3, 12), (3, 13))
+
+#: The private names of asyncio this loop relies on: (class, attribute). A loop's own turn
+#: replaces ``BaseEventLoop._run_once`` and reads its queues; handles are run directly.
+ASYNCIO_INTERNALS: tuple[tuple[type, str], ...] = (
+    (asyncio.BaseEventLoop, "_run_once"),
+    (asyncio.BaseEventLoop, "_ready"),
+    (asyncio.BaseEventLoop, "_scheduled"),
+    (asyncio.BaseEventLoop, "_stopping"),
+    (asyncio.BaseEventLoop, "_timer_cancelled_count"),
+    (asyncio.BaseEventLoop, "_clock_resolution"),
+    (asyncio.SelectorEventLoop, "_selector"),
+    (asyncio.SelectorEventLoop, "_process_events"),
+    (asyncio.TimerHandle, "_when"),
+    (asyncio.TimerHandle, "_scheduled"),
+    (asyncio.Handle, "_cancelled"),
+    (asyncio.Handle, "_run"),
+)
+
+
+def check_asyncio_internals() -> None:
+    """Raise RuntimeError, naming what changed, if this Python's asyncio lacks a private
+    name the virtual loop relies on."""
+    loop = asyncio.SelectorEventLoop()
+    try:
+        handle = loop.call_at(0.0, print)
+        handle.cancel()
+        samples: dict[type, object] = {
+            asyncio.BaseEventLoop: loop,
+            asyncio.SelectorEventLoop: loop,
+            asyncio.TimerHandle: handle,
+            asyncio.Handle: handle,
+        }
+        missing = [f"{cls.__name__}.{name}" for cls, name in ASYNCIO_INTERNALS if not hasattr(samples[cls], name)]
+    finally:
+        loop.close()
+    if missing:
+        version = ".".join(map(str, sys.version_info[:3]))
+        raise RuntimeError(
+            f"the virtual clock relies on asyncio internals that Python {version} no longer has: "
+            f"{', '.join(missing)} (checked on Python {', '.join(f'{a}.{b}' for a, b in TESTED_PYTHONS)}; "
+            "bus/clock.py needs updating)"
+        )
+
+
+_internals_checked = False
+
+
+def _nothing() -> None:
+    """The alarm's callback before one is set."""
+
+
+class _Handle(Protocol):
+    """The private side of an ``asyncio.Handle`` that the loop's turn reads."""
+
+    _cancelled: bool
+
+    def _run(self) -> None: ...
+
+
+class _Timer(_Handle, Protocol):
+    """The private side of an ``asyncio.TimerHandle`` that the loop's turn reads."""
+
+    _when: float
+    _scheduled: bool
+
+    def __lt__(self, other: _Timer) -> bool: ...
 
 
 class VirtualDeadlock(RuntimeError):
@@ -65,12 +157,26 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     which at an instant fires before the loop's own timers of that instant.
     """
 
+    if TYPE_CHECKING:
+        # asyncio's private loop state, as this loop's turn uses it (see ASYNCIO_INTERNALS)
+        _ready: deque[_Handle]
+        _scheduled: list[_Timer]
+        _stopping: bool
+        _timer_cancelled_count: int
+        _selector: selectors.BaseSelector
+
+        def _process_events(self, event_list: list[tuple[selectors.SelectorKey, int]]) -> None: ...
+
     def __init__(self, speed: float | None = None, pacer: Pacer | None = None) -> None:
+        global _internals_checked
+        if not _internals_checked:
+            check_asyncio_internals()
+            _internals_checked = True
         super().__init__()
         self._now = 0.0
         # time() is read several times per event (by asyncio itself, the bus, the actors):
         # an attribute getter bound to the loop answers it without a Python frame.
-        self.time = partial(attrgetter("_now"), self)  # type: ignore[method-assign]
+        self.time = partial(attrgetter("_now"), self)  # type: ignore[method-assign]  # a faster time()
         self._clock_resolution = _RESOLUTION
         self.speed = speed if pacer is not None else None
         self._pacer = pacer
@@ -83,13 +189,14 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         self.real_wait_seconds = 0.0
         self._wall_origin: float | None = None
         self._alarm_at = _NEVER
-        self._alarm: asyncio.Handle | None = None
+        self._alarm_callback: Callable[[], object] = _nothing
+        self._alarm = asyncio.Handle(_nothing, (), self)
 
     def set_alarm(self, when: float, callback: Callable[[], object]) -> None:
         """Call *callback* at virtual time *when*, replacing the alarm set before."""
-        alarm = self._alarm
-        if alarm is None or alarm._callback is not callback:  # type: ignore[attr-defined]
+        if self._alarm_callback is not callback:
             self._alarm = asyncio.Handle(callback, (), self)
+            self._alarm_callback = callback
         self._alarm_at = when
 
     def clear_alarm(self) -> None:
@@ -99,10 +206,10 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         scheduled = self._scheduled
         if len(scheduled) > 100 and self._timer_cancelled_count > len(scheduled) // 2:
             # asyncio's housekeeping: drop cancelled timers once they are most of the heap
-            live = [handle for handle in scheduled if not handle._cancelled]
-            for handle in scheduled:
-                if handle._cancelled:
-                    handle._scheduled = False
+            live = [timer for timer in scheduled if not timer._cancelled]
+            for timer in scheduled:
+                if timer._cancelled:
+                    timer._scheduled = False
             heapq.heapify(live)
             self._scheduled = scheduled = live
             self._timer_cancelled_count = 0
@@ -123,17 +230,17 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         end = self._now + self._clock_resolution
         if self._alarm_at < end:
             self._alarm_at = _NEVER
-            ready.append(self._alarm)  # type: ignore[arg-type]
+            ready.append(self._alarm)
         while scheduled and scheduled[0]._when < end:
-            handle = heapq.heappop(scheduled)
-            handle._scheduled = False
-            ready.append(handle)
+            timer = heapq.heappop(scheduled)
+            timer._scheduled = False
+            ready.append(timer)
         for _ in range(len(ready)):
             handle = ready.popleft()
             if not handle._cancelled:
                 handle._run()
 
-    def _idle(self, scheduled: list[asyncio.TimerHandle]) -> None:
+    def _idle(self, scheduled: list[_Timer]) -> None:
         """Every task is blocked: let the owner end the run, or jump to the next timer."""
         next_when: float | None = min(self._alarm_at, scheduled[0]._when if scheduled else _NEVER)
         if next_when == _NEVER:

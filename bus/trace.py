@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
 
 from bus.faults import FaultVerdict
 from bus.messages import Message, parse_message
 
-__all__ = ["Envelope", "JsonlSink", "Trace", "read_jsonl"]
+__all__ = ["Envelope", "JsonlSink", "Trace", "envelopes_of", "read_jsonl"]
 
 M = TypeVar("M", bound=Message)
 #: The message type an envelope carries (covariant: an ``Envelope[Page]`` is an
@@ -90,6 +90,12 @@ class Envelope(NamedTuple, Generic[M_co]):
         )
 
 
+def envelopes_of(envelopes: Iterable[Envelope[Message]], *types: type[M]) -> list[Envelope[M]]:
+    """Those of *envelopes* whose message is one of *types*, typed as such."""
+    # isinstance narrows the message, not its envelope: the cast says what the test proved
+    return cast("list[Envelope[M]]", [e for e in envelopes if isinstance(e.msg, types)])
+
+
 @dataclass
 class Trace:
     """The in-memory record of a run: every envelope in publish order."""
@@ -114,8 +120,7 @@ class Trace:
 
     def of(self, *types: type[M]) -> list[Envelope[M]]:
         """Envelopes whose message is one of *types*."""
-        # isinstance narrows the message, not its envelope: the cast says what the test proved
-        return cast("list[Envelope[M]]", [e for e in self.envelopes if isinstance(e.msg, types)])
+        return envelopes_of(self.envelopes, *types)
 
     def messages(self, kind: type[M]) -> list[M]:
         return [e.msg for e in self.envelopes if isinstance(e.msg, kind)]

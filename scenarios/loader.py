@@ -92,7 +92,8 @@ def _extend(data: dict[str, Any], path: str, depth: int) -> dict[str, Any]:
         raise ScenarioError(f"{base_path}: not UTF-8 text (save the file as UTF-8)") from None
     base = _extend(_read_mapping(text, base_path), base_path, depth + 1)
     own = {k: v for k, v in data.items() if k != "extends"}
-    return _merge(base, own)
+    merged: dict[str, Any] = _merge(base, own)
+    return merged
 
 
 def _merge(base: Any, over: Any) -> Any:

@@ -11,6 +11,7 @@ computed once while the graph is static, so each question is one pass, O(V + E):
   :meth:`Topology.first_roots` is the same pass reduced to what the correlator needs: each
   alerting service's first root, and its first root among marked ones.
 - :meth:`Topology.blast_radius`: every service that depends, directly or not, on a given one.
+- :meth:`Topology.dependencies`: every service a given one depends on, directly or not.
 - :meth:`Topology.health`: each service's health from its own and its dependencies'.
 
 Never ``nx.ancestors()`` per alert: on a 10k-node graph that was 90x to 4000x slower.
@@ -206,6 +207,14 @@ class Topology:
         for service, bits in sorted(self.root_bits(alerting_set).items()):
             result[service] = sorted(s for comp in self.roots_in(bits) for s in comp if s in alerting_set)
         return result
+
+    def __contains__(self, service: object) -> bool:
+        """Whether *service* is in the graph."""
+        return service in self.graph
+
+    def dependencies(self, service: str) -> set[str]:
+        """Every service *service* depends on, directly or not (itself excluded)."""
+        return set(nx.descendants(self.graph, service))
 
     def blast_radius(self, service: str) -> list[str]:
         """Every service that depends on *service*, directly or not (itself excluded)."""

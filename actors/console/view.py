@@ -21,19 +21,20 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from actors.report.digest import Digest, pages_per_responder
 from actors.report.gate import Verdict
-from actors.report.metrics import pages_per_responder, response_metrics
 from bus.messages import (
     EscalationExhausted,
     IncidentAcknowledged,
     IncidentOpened,
     IncidentResolved,
     IncidentTriggered,
+    Message,
     Page,
     ReleaseLive,
     SliReported,
 )
-from bus.trace import Envelope, Trace
+from bus.trace import Envelope
 from bus.vtime import format_duration, format_vtime
 
 __all__ = ["FAMILY_STYLES", "TraceView"]
@@ -52,15 +53,28 @@ LOUD = {"Escalated": "bold yellow", "EscalationExhausted": "bold red", "AckTimed
 
 
 @dataclass
+class OpenIncident:
+    """One open incident as the live panel shows it."""
+
+    severity: str
+    root: str
+    state: str = "open"
+    level: str = "-"
+    holder: str = "-"
+    #: Virtual time of its next escalation, if one is pending.
+    deadline: float | None = None
+
+
+@dataclass
 class Status:
     """What the live panel shows, kept up to date from the envelopes."""
 
     slos: dict[str, SliReported] = field(default_factory=dict)
-    incidents: dict[str, dict[str, object]] = field(default_factory=dict)
+    incidents: dict[str, OpenIncident] = field(default_factory=dict)
     releases: dict[str, ReleaseLive] = field(default_factory=dict)
     now: float = 0.0
 
-    def update(self, env: Envelope, escalate_after: dict[str, float]) -> None:
+    def update(self, env: Envelope[Message], escalate_after: dict[str, float]) -> None:
         self.now = env.t
         m = env.msg
         if isinstance(m, SliReported):
@@ -68,16 +82,21 @@ class Status:
         elif isinstance(m, ReleaseLive):
             self.releases[m.service] = m
         elif isinstance(m, IncidentOpened):
-            self.incidents[m.incident] = {"severity": m.severity, "root": m.root_service, "state": "open", "level": "-", "holder": "-", "deadline": None}
+            self.incidents[m.incident] = OpenIncident(m.severity, m.root_service)
         elif isinstance(m, IncidentTriggered) and m.incident in self.incidents:
-            self.incidents[m.incident].update(state="triggered", level=m.level)
+            i = self.incidents[m.incident]
+            i.state, i.level = "triggered", m.level
         elif isinstance(m, Page) and m.incident in self.incidents:
             after = escalate_after.get(m.level)
-            self.incidents[m.incident].update(level=m.level, holder=m.responder, state="triggered", deadline=env.t + after if after else None)
+            i = self.incidents[m.incident]
+            i.level, i.holder, i.state = m.level, m.responder, "triggered"
+            i.deadline = env.t + after if after else None
         elif isinstance(m, IncidentAcknowledged) and m.incident in self.incidents:
-            self.incidents[m.incident].update(state="acked", holder=m.by, deadline=None)
+            i = self.incidents[m.incident]
+            i.state, i.holder, i.deadline = "acked", m.by, None
         elif isinstance(m, EscalationExhausted) and m.incident in self.incidents:
-            self.incidents[m.incident].update(state="EXHAUSTED", deadline=None)
+            i = self.incidents[m.incident]
+            i.state, i.deadline = "EXHAUSTED", None
         elif isinstance(m, IncidentResolved):
             self.incidents.pop(m.incident, None)
 
@@ -95,9 +114,8 @@ class Status:
         for col in ("incident", "sev", "root", "state", "level", "holder", "escalates in"):
             incidents.add_column(col)
         for iid, i in self.incidents.items():
-            deadline = i["deadline"]
-            countdown = format_duration(max(0.0, float(deadline) - self.now)) if deadline is not None else "-"  # type: ignore[arg-type]
-            incidents.add_row(iid, str(i["severity"]), str(i["root"]), str(i["state"]), str(i["level"]), str(i["holder"]), countdown)
+            countdown = format_duration(max(0.0, i.deadline - self.now)) if i.deadline is not None else "-"
+            incidents.add_row(iid, i.severity, i.root, i.state, i.level, i.holder, countdown)
         live = " · ".join(f"{s}: {r.release}" + (f" + {r.candidate} {r.weight:.0%}" if r.candidate else "") for s, r in self.releases.items())
         return Panel(Group(slos, incidents, Text(f"live: {live or '-'}")), title=f"shift at {format_vtime(self.now)}")
 
@@ -144,14 +162,14 @@ class TraceView:
             self._live.update(self.status.render(), refresh=True)
             self._live.stop()
 
-    def wants(self, env: Envelope) -> bool:
+    def wants(self, env: Envelope[Message]) -> bool:
         if self.incident is not None and env.incident != self.incident:
             return False
         if self.only:
             return any(o in env.kind.lower() for o in self.only)
         return self.verbose or not isinstance(env.msg, SliReported) and env.kind != "ReleaseLive"
 
-    def __call__(self, env: Envelope) -> None:
+    def __call__(self, env: Envelope[Message]) -> None:
         if self.tree:
             self._depth[env.seq] = self._depth.get(env.parent, -1) + 1 if env.parent is not None else 0
         moved = env.t != self.status.now
@@ -163,7 +181,7 @@ class TraceView:
         if self._live is not None and moved:
             self._live.update(self.status.render(), refresh=True)
 
-    def line(self, env: Envelope) -> Text:
+    def line(self, env: Envelope[Message]) -> Text:
         when = format_vtime(env.t)
         if self.start is not None:
             when += " " + (self.start + timedelta(seconds=env.t)).strftime("%H:%M:%S")
@@ -193,8 +211,8 @@ class TraceView:
 
     # --- the report ----------------------------------------------------------------------
 
-    def incidents_table(self, trace: Trace) -> Table | None:
-        metrics = response_metrics(trace)
+    def incidents_table(self, d: Digest) -> Table | None:
+        metrics = d.incidents
         if not metrics:
             return None
         table = Table(title="incidents", title_justify="left")
@@ -223,14 +241,14 @@ class TraceView:
             )
         return table
 
-    def report(self, trace: Trace, header: str, lines: Sequence[str], verdicts: Sequence[Verdict]) -> None:
+    def report(self, d: Digest, header: str, lines: Sequence[str], verdicts: Sequence[Verdict]) -> None:
         c = self.console
         c.print()
         c.print(Text(header, style="bold"), soft_wrap=True)
-        table = self.incidents_table(trace)
+        table = self.incidents_table(d)
         if table is not None:
             c.print(table)
-            pages = pages_per_responder(trace)
+            pages = pages_per_responder(d)
             if pages:
                 c.print("pages per responder: " + ", ".join(f"{who} {n}" for who, n in pages.items()), soft_wrap=True)
         for line in lines:

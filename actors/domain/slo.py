@@ -35,13 +35,13 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+
+from bus.vocab import AlertSeverity, PolicyAction
 
 __all__ = [
     "SLO",
-    "Action",
+    "Decision",
     "CountWindow",
-    "Severity",
     "Tier",
     "TimeWindow",
     "TwoWindowPolicy",
@@ -52,10 +52,11 @@ __all__ = [
     "counts",
     "describe_budget",
     "sli",
+    "window_name",
 ]
 
-Action = Literal["ok", "ticket", "page"]
-Severity = Literal["sev1", "sev2", "sev3"] | None
+#: What a policy decides: the action, the alert's severity (None when ok), and why.
+Decision = tuple[PolicyAction, AlertSeverity | None, str]
 Window = Sequence[bool] | tuple[float, float]
 
 # Burn rates are ratios of floats (0.0144 / 0.001 is 14.399999999999999): a threshold
@@ -129,7 +130,7 @@ class TwoWindowPolicy:
     ticket_slow: float = 1.0
     confirm: float = 1.0
 
-    def decide(self, fast: float, slow: float) -> tuple[Action, Severity, str]:
+    def decide(self, fast: float, slow: float) -> Decision:
         if reached(fast, self.page_fast) and reached(slow, self.confirm):
             # A fast burn is the fire: at this pace the budget is gone in hours, not days.
             return "page", "sev1", f"fast burn {fast:.1f}x (error budget gone in hours)"
@@ -146,7 +147,7 @@ class TwoWindowPolicy:
 
 def alert(
     slo: SLO, fast: Window, slow: Window, policy: TwoWindowPolicy | None = None
-) -> tuple[Action, Severity, str]:
+) -> Decision:
     """The two-window alert: ``(action, severity, reason)`` for a fast and a slow window."""
     return (policy or TwoWindowPolicy()).decide(burn_rate(slo, fast), burn_rate(slo, slow))
 
@@ -158,8 +159,8 @@ class Tier:
     long: float  # seconds
     short: float  # seconds
     budget_fraction: float
-    action: Action
-    severity: Severity
+    action: PolicyAction
+    severity: AlertSeverity | None
 
     def threshold(self, period: float) -> float:
         """Burn rate that spends ``budget_fraction`` of the budget within the long window."""
@@ -191,7 +192,7 @@ class WorkbookPolicy:
         """Every window length the tiers need, shortest first."""
         return sorted({t.long for t in self.tiers} | {t.short for t in self.tiers})
 
-    def decide(self, burns: dict[float, float]) -> tuple[Action, Severity, str]:
+    def decide(self, burns: dict[float, float]) -> Decision:
         """*burns* maps a window length in seconds to its burn rate."""
         for tier, threshold, floor in self._rows:
             long, short = burns[tier.long], burns[tier.short]
@@ -199,14 +200,15 @@ class WorkbookPolicy:
                 return (
                     tier.action,
                     tier.severity,
-                    f"burn {long:.1f}x over {_span(tier.long)} and {short:.1f}x over {_span(tier.short)} "
-                    f">= {threshold:.1f}x ({tier.budget_fraction:.0%} of the budget in {_span(tier.long)})",
+                    f"burn {long:.1f}x over {window_name(tier.long)} and {short:.1f}x over {window_name(tier.short)} "
+                    f">= {threshold:.1f}x ({tier.budget_fraction:.0%} of the budget in {window_name(tier.long)})",
                 )
         worst = max(burns.values(), default=0.0)
         return "ok", None, f"within budget: worst window burns {worst:.1f}x"
 
 
-def _span(seconds: float) -> str:
+def window_name(seconds: float) -> str:
+    """A window's name from its length: ``5m``, ``1h``, ``3d``."""
     if seconds >= DAY and seconds % DAY == 0:
         return f"{seconds / DAY:g}d"
     if seconds >= HOUR and seconds % HOUR == 0:

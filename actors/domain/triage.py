@@ -20,27 +20,29 @@ from __future__ import annotations
 
 import re
 
+from bus.vocab import Severity, worst
+
 __all__ = ["ROUTES", "RULES", "triage"]
 
-RULES: list[tuple[str, tuple[str, ...]]] = [
+RULES: list[tuple[Severity, tuple[str, ...]]] = [
     ("sev1", ("down", "outage", "nobody can", "all users", "cannot log in", "data loss", "security", "breach")),
     ("sev2", ("wrong", "incorrect", "error", "failing", "failed", "broken", "refund", "charged")),
     ("sev3", ("slow", "sometimes", "intermittent", "flaky", "delay")),
 ]
-ROUTES: dict[str, str | None] = {"sev1": "L1", "sev2": "L2", "sev3": None, "sev4": None}
-_ORDER = ["sev1", "sev2", "sev3", "sev4"]
+ROUTES: dict[Severity, str | None] = {"sev1": "L1", "sev2": "L2", "sev3": None, "sev4": None}
 
 
-def triage(text: str, users_affected: int = 1) -> tuple[str, str | None, str]:
+def triage(text: str, users_affected: int = 1) -> tuple[Severity, str | None, str]:
     """``(severity, route, rule)`` for a ticket; *rule* says why, in words."""
     lowered = text.lower()
-    severity, why = "sev4", "no keyword: a question or a request"
+    severity: Severity = "sev4"
+    why = "no keyword: a question or a request"
     for level, words in RULES:
         hit = next((w for w in words if re.search(rf"\b{re.escape(w)}\b", lowered)), None)
         if hit is not None:
             severity, why = level, f"keyword {hit!r}"
             break
-    floor = "sev1" if users_affected >= 1000 else "sev2" if users_affected >= 100 else None
-    if floor is not None and _ORDER.index(floor) < _ORDER.index(severity):
+    floor: Severity | None = "sev1" if users_affected >= 1000 else "sev2" if users_affected >= 100 else None
+    if floor is not None and worst(floor, severity) != severity:
         severity, why = floor, f"{why}; {users_affected} users affected raise it to {floor}"
     return severity, ROUTES[severity], why

@@ -34,6 +34,7 @@ class ServiceModel:
     faults: dict[str, dict[str, Fault]] = field(default_factory=dict)
     floors: dict[str, float] = field(default_factory=dict)
     _health: dict[str, float] | None = None
+    _radius_cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def set_quality(self, service: str, quality: float) -> None:
         self.quality[service] = quality
@@ -90,10 +91,10 @@ class ServiceModel:
         return found
 
     def _radius(self, service: str) -> frozenset[str]:
-        cache = self.__dict__.setdefault("_radius_cache", {})
+        cache = self._radius_cache
         if service not in cache:
             cache[service] = frozenset(self.topology.blast_radius(service))
-        return cache[service]  # type: ignore[no-any-return]
+        return cache[service]
 
 
 def draw_good(rng: random.Random | None, requests: float, health: float) -> float:

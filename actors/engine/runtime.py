@@ -216,8 +216,9 @@ class Runtime:
         return True
 
     def _describe_deadlock(self, busy: list[str]) -> str:
+        assert self._loop is not None, "a deadlock is only seen on the virtual clock"
         actor_tasks = {f"actor:{a.name}" for a in self.actors}
-        others = [line for line in describe_blocked_tasks(self._loop) if line.split(" ", 1)[0] not in actor_tasks]  # type: ignore[arg-type]
+        others = [line for line in describe_blocked_tasks(self._loop) if line.split(" ", 1)[0] not in actor_tasks]
         waits = [f"{a.name} waits on its mailbox" for a in self.actors if not a.dead]
         parts = busy + waits + [line for line in others if not line.startswith("run_async")]
         return (

@@ -2,7 +2,8 @@
 
 Each check gives ``[PASS]`` or ``[FAIL]`` with the figure it saw. Durations (``within``)
 count from the opening of the incident the check is about (the first paged incident
-unless ``incident:`` names one). Check types:
+unless ``incident:`` names one). Each check type is one small function in :data:`CHECKS`
+(a test holds the table and the schema's list of check names to each other):
 
 - ``storm_correlated``: ``alerts`` alerts fired and became ``incidents`` incidents.
 - ``paged``: an incident paged at ``severity`` within ``within``, its alert burning at
@@ -25,54 +26,52 @@ unless ``incident:`` names one). Check types:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from actors.report.metrics import response_metrics
-from actors.postmortem_writer import SECTIONS
-from bus.messages import (
-    AlertFired,
-    CanaryVerdict,
-    EscalationExhausted,
-    Escalated,
-    IncidentAcknowledged,
-    IncidentOpened,
-    IncidentTriggered,
-    PostmortemWritten,
-    RegressionCaseAdded,
-    SliReported,
-    StepTaken,
-    TicketTriaged,
-)
-from bus.trace import Trace
+from actors.report.digest import Digest, IncidentMetrics
+from actors.report.postmortem import SECTIONS
 from bus.vtime import format_duration
 from scenarios.schema import Expectation
 
-__all__ = ["Verdict", "blameless_sections", "evaluate"]
+__all__ = ["CHECKS", "Verdict", "blameless_sections", "evaluate"]
+
+_SLACK = 1e-9  # float slack on compared figures
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """One check's outcome: its label, whether it passed, and the figure it saw."""
+
     name: str
     passed: bool
     figure: str
 
 
-def evaluate(expectations: list[Expectation], trace: Trace, people: list[str]) -> list[Verdict]:
-    return [_check(e, trace, people) for e in expectations]
+@dataclass(frozen=True)
+class Subject:
+    """What every check is given: the expectation, the digested trace, the incident it is
+    about (and that incident's metrics), and the responders' names."""
+
+    e: Expectation
+    d: Digest
+    incident: str | None
+    m: IncidentMetrics | None
+    people: list[str]
 
 
-def _incident(e: Expectation, trace: Trace) -> str | None:
-    if e.incident:
-        return e.incident
-    first = trace.first(IncidentTriggered)
-    if first is not None:
-        return first.msg.incident  # type: ignore[attr-defined,no-any-return]
-    opened = trace.first(IncidentOpened)
-    return opened.msg.incident if opened else None  # type: ignore[attr-defined]
+def evaluate(expectations: list[Expectation], d: Digest, people: list[str]) -> list[Verdict]:
+    """Every expectation's verdict, in order."""
+    return [_check(e, d, people) for e in expectations]
+
+
+def _check(e: Expectation, d: Digest, people: list[str]) -> Verdict:
+    incident = e.incident or d.first_incident
+    return CHECKS[e.check](Subject(e, d, incident, d.incidents.get(incident or ""), people))
 
 
 def _within(e: Expectation, seconds: float | None) -> bool:
-    return seconds is not None and (e.within is None or seconds <= e.within + 1e-9)
+    return seconds is not None and (e.within is None or seconds <= e.within + _SLACK)
 
 
 def _time(seconds: float | None) -> str:
@@ -90,84 +89,135 @@ def blameless_sections(markdown: str, people: list[str]) -> list[str]:
     return named
 
 
-def _check(e: Expectation, trace: Trace, people: list[str]) -> Verdict:  # noqa: C901 - one branch per check type
-    incident = _incident(e, trace)
-    metrics = response_metrics(trace)
-    m = metrics.get(incident or "")
-    kind = e.check
-    if kind == "storm_correlated":
-        alerts = len(trace.of(AlertFired))
-        incidents = len([i for i in trace.messages(IncidentOpened) if i.source == "alerts"])
-        ok = (e.alerts is None or alerts == e.alerts) and (e.incidents is None or incidents == e.incidents)
-        return Verdict(e.name or "AIOps correlated the storm", ok, f"{alerts} alerts -> {incidents} incidents")
-    if kind == "paged":
-        trig = trace.first(IncidentTriggered, incident=incident) if incident else None
-        opened = trace.first(IncidentOpened, incident=incident) if incident else None
-        burn = max(opened.msg.burns.values(), default=0.0) if opened else 0.0  # type: ignore[attr-defined]
-        after = trig.t - opened.t if trig and opened else None
-        sev = trig.msg.severity if trig else None  # type: ignore[attr-defined]
-        ok = trig is not None and (e.severity is None or sev == e.severity) and _within(e, after)
-        ok = ok and (e.burn_at_least is None or burn >= e.burn_at_least - 1e-9)
-        sli = f", SLI {opened.msg.sli:.0%}" if opened and opened.msg.sli is not None else ""  # type: ignore[attr-defined]
-        return Verdict(e.name or f"paged {e.severity or ''}".strip(), ok, f"{incident} {sev} at {burn:.1f}x burn{sli}")
-    if kind == "acked":
-        acks = [a for a in trace.of(IncidentAcknowledged) if a.msg.incident == incident]  # type: ignore[attr-defined]
-        ack = acks[0] if acks else None
-        after = ack.msg.after if ack else None  # type: ignore[attr-defined]
-        ok = ack is not None and _within(e, after)
-        ok = ok and (e.level is None or ack.msg.level == e.level) and (e.by is None or ack.msg.by == e.by)  # type: ignore[union-attr]
-        who = f"{ack.msg.by} ({ack.msg.level})" if ack else "nobody"  # type: ignore[attr-defined]
-        return Verdict(e.name or f"acked by {e.by or e.level or 'someone'}", ok, f"{who} after {_time(after)}")
-    if kind == "escalated":
-        levels = [x.msg.to_level for x in trace.of(Escalated) if x.msg.incident == incident]  # type: ignore[attr-defined]
-        ok = e.level in levels if e.level else bool(levels)
-        return Verdict(e.name or f"escalated to {e.level}", ok, f"escalations: {', '.join(levels) or 'none'}")
-    if kind in ("no_exhaustion", "exhausted"):
-        gone = [x.msg.incident for x in trace.of(EscalationExhausted)]  # type: ignore[attr-defined]
-        ok = not gone if kind == "no_exhaustion" else bool(gone)
-        return Verdict(e.name or kind.replace("_", " "), ok, f"exhausted: {', '.join(gone) or 'none'}")
-    if kind == "ticket_linked":
-        t = trace.first(TicketTriaged, ticket=e.ticket) if e.ticket else trace.first(TicketTriaged)
-        msg = t.msg if t else None
-        ok = msg is not None and msg.linked and (e.severity is None or msg.severity == e.severity)  # type: ignore[attr-defined]
-        ok = ok and (e.route is None or msg.route == e.route)  # type: ignore[union-attr]
-        fig = f"{msg.ticket} {msg.severity} -> {msg.route or 'queue'}, {'linked to' if msg.linked else 'opened'} {msg.incident}" if msg else "no ticket"  # type: ignore[attr-defined]
-        return Verdict(e.name or "ticket triaged and linked", ok, fig)
-    if kind == "sli_recovered":
-        start = m.opened_at if m else 0.0
-        reports = [r for r in trace.of(SliReported) if r.msg.service == e.service]  # type: ignore[attr-defined]
-        low = min((r.msg.sli for r in reports if r.t >= start - 300), default=None)  # type: ignore[attr-defined]
-        back = next((r for r in reports if r.t >= start and r.msg.sli >= (e.sli_to or 0) - 1e-9), None)  # type: ignore[attr-defined]
-        after = back.t - start if back else None
-        ok = back is not None and _within(e, after) and (e.sli_from is None or (low is not None and low <= e.sli_from + 1e-9))
-        fig = f"SLI {low:.0%} -> {back.msg.sli:.0%} after {_time(after)}" if back and low is not None else "never recovered"  # type: ignore[attr-defined]
-        return Verdict(e.name or f"SLI of {e.service} recovered", ok, fig)
-    if kind == "resolved":
-        ttr = m.time_to_resolve if m else None
-        ok = m is not None and m.resolved_at is not None and _within(e, ttr)
-        return Verdict(e.name or f"{incident} resolved", ok, f"{incident} resolved after {_time(ttr)}")
-    if kind == "runbook_step":
-        steps = [s.step for s in trace.messages(StepTaken)]
-        ok = e.step in steps
-        return Verdict(e.name or f"runbook step {e.step!r} taken", ok, f"steps: {', '.join(steps) or 'none'}")
-    if kind == "postmortem_written":
-        pm = trace.first(PostmortemWritten, incident=incident)
-        if pm is None:
-            return Verdict(e.name or "postmortem written", False, f"no postmortem for {incident}")
-        missing = [s for s in SECTIONS if f"## {s}" not in pm.msg.markdown]  # type: ignore[attr-defined]
-        named = blameless_sections(pm.msg.markdown, people) if e.blameless else []  # type: ignore[attr-defined]
-        ok = not missing and not named
-        fig = f"{len(SECTIONS) - len(missing)}/{len(SECTIONS)} sections" + (f", names people in {', '.join(named)}" if named else ", blameless")
-        return Verdict(e.name or "blameless postmortem written", ok, fig)
-    if kind == "regression_case_added":
-        case_id = f"regression-{incident}"
-        found = [c.case for c in trace.messages(RegressionCaseAdded) if c.case.id == case_id]
-        fig = f"{case_id}: {found[0].condition}" if found else f"no {case_id}"
-        return Verdict(e.name or "incident became a regression case", bool(found), fig)
-    if kind == "canary":
-        verdicts = [v for v in trace.messages(CanaryVerdict) if e.release is None or v.release == e.release]
-        v = verdicts[-1] if verdicts else None
-        ok = v is not None and (e.verdict is None or v.verdict == e.verdict) and (e.live_after is None or v.live_after == e.live_after)
-        fig = f"{v.release}: {v.verdict}, live is {v.live_after} ({v.reason})" if v else "no canary ran"
-        return Verdict(e.name or "fix canaried & promoted to live", ok, fig)
-    raise AssertionError(kind)  # the schema allows no other
+# --- the checks, one function each -------------------------------------------------------
+
+
+def storm_correlated(s: Subject) -> Verdict:
+    e = s.e
+    alerts = len(s.d.alerts)
+    incidents = sum(1 for env in s.d.opened.values() if env.msg.source == "alerts")
+    ok = (e.alerts is None or alerts == e.alerts) and (e.incidents is None or incidents == e.incidents)
+    return Verdict(e.name or "AIOps correlated the storm", ok, f"{alerts} alerts -> {incidents} incidents")
+
+
+def paged(s: Subject) -> Verdict:
+    e, incident = s.e, s.incident
+    trig = s.d.triggered.get(incident) if incident else None
+    opened = s.d.opened.get(incident) if incident else None
+    burn = max(opened.msg.burns.values(), default=0.0) if opened else 0.0
+    after = trig.t - opened.t if trig and opened else None
+    sev = trig.msg.severity if trig else None
+    ok = trig is not None and (e.severity is None or sev == e.severity) and _within(e, after)
+    ok = ok and (e.burn_at_least is None or burn >= e.burn_at_least - _SLACK)
+    sli = f", SLI {opened.msg.sli:.0%}" if opened and opened.msg.sli is not None else ""
+    return Verdict(e.name or f"paged {e.severity or ''}".strip(), ok, f"{incident} {sev} at {burn:.1f}x burn{sli}")
+
+
+def acked(s: Subject) -> Verdict:
+    e = s.e
+    ack = s.d.acks.get(s.incident) if s.incident else None
+    after = ack.after if ack else None
+    ok = ack is not None and _within(e, after)
+    ok = ok and ack is not None and (e.level is None or ack.level == e.level) and (e.by is None or ack.by == e.by)
+    who = f"{ack.by} ({ack.level})" if ack else "nobody"
+    return Verdict(e.name or f"acked by {e.by or e.level or 'someone'}", ok, f"{who} after {_time(after)}")
+
+
+def escalated(s: Subject) -> Verdict:
+    e = s.e
+    levels = s.d.escalations.get(s.incident or "", [])
+    ok = e.level in levels if e.level else bool(levels)
+    return Verdict(e.name or f"escalated to {e.level}", ok, f"escalations: {', '.join(levels) or 'none'}")
+
+
+def no_exhaustion(s: Subject) -> Verdict:
+    gone = s.d.exhausted
+    return Verdict(s.e.name or "no exhaustion", not gone, f"exhausted: {', '.join(gone) or 'none'}")
+
+
+def exhausted(s: Subject) -> Verdict:
+    gone = s.d.exhausted
+    return Verdict(s.e.name or "exhausted", bool(gone), f"exhausted: {', '.join(gone) or 'none'}")
+
+
+def ticket_linked(s: Subject) -> Verdict:
+    e = s.e
+    msg = next((t for t in s.d.tickets if not e.ticket or t.ticket == e.ticket), None)
+    if msg is None:
+        return Verdict(e.name or "ticket triaged and linked", False, "no ticket")
+    ok = msg.linked and (e.severity is None or msg.severity == e.severity) and (e.route is None or msg.route == e.route)
+    how = "linked to" if msg.linked else "opened"
+    return Verdict(
+        e.name or "ticket triaged and linked", ok, f"{msg.ticket} {msg.severity} -> {msg.route or 'queue'}, {how} {msg.incident}"
+    )
+
+
+def sli_recovered(s: Subject) -> Verdict:
+    e = s.e
+    start = s.m.opened_at if s.m else 0.0
+    reports = s.d.sli.get(e.service or "", [])
+    low = min((r.msg.sli for r in reports if r.t >= start - 300), default=None)
+    back = next((r for r in reports if r.t >= start and r.msg.sli >= (e.sli_to or 0) - _SLACK), None)
+    after = back.t - start if back else None
+    ok = back is not None and _within(e, after) and (e.sli_from is None or (low is not None and low <= e.sli_from + _SLACK))
+    fig = f"SLI {low:.0%} -> {back.msg.sli:.0%} after {_time(after)}" if back and low is not None else "never recovered"
+    return Verdict(e.name or f"SLI of {e.service} recovered", ok, fig)
+
+
+def resolved(s: Subject) -> Verdict:
+    ttr = s.m.time_to_resolve if s.m else None
+    ok = s.m is not None and s.m.resolved_at is not None and _within(s.e, ttr)
+    return Verdict(s.e.name or f"{s.incident} resolved", ok, f"{s.incident} resolved after {_time(ttr)}")
+
+
+def runbook_step(s: Subject) -> Verdict:
+    steps = s.d.steps
+    ok = s.e.step in steps
+    return Verdict(s.e.name or f"runbook step {s.e.step!r} taken", ok, f"steps: {', '.join(steps) or 'none'}")
+
+
+def postmortem_written(s: Subject) -> Verdict:
+    e = s.e
+    pm = s.d.postmortems.get(s.incident) if s.incident else None
+    if pm is None:
+        return Verdict(e.name or "postmortem written", False, f"no postmortem for {s.incident}")
+    missing = [section for section in SECTIONS if f"## {section}" not in pm.markdown]
+    named = blameless_sections(pm.markdown, s.people) if e.blameless else []
+    fig = f"{len(SECTIONS) - len(missing)}/{len(SECTIONS)} sections" + (
+        f", names people in {', '.join(named)}" if named else ", blameless"
+    )
+    return Verdict(e.name or "blameless postmortem written", not missing and not named, fig)
+
+
+def regression_case_added(s: Subject) -> Verdict:
+    case_id = f"regression-{s.incident}"
+    found = [c for c in s.d.cases if c.id == case_id]
+    fig = f"{case_id}: {found[0].condition}" if found else f"no {case_id}"
+    return Verdict(s.e.name or "incident became a regression case", bool(found), fig)
+
+
+def canary(s: Subject) -> Verdict:
+    e = s.e
+    verdicts = [v for v in s.d.canaries if e.release is None or v.release == e.release]
+    v = verdicts[-1] if verdicts else None
+    ok = v is not None and (e.verdict is None or v.verdict == e.verdict) and (e.live_after is None or v.live_after == e.live_after)
+    fig = f"{v.release}: {v.verdict}, live is {v.live_after} ({v.reason})" if v else "no canary ran"
+    return Verdict(e.name or "fix canaried & promoted to live", ok, fig)
+
+
+#: Every check the schema allows, by name.
+CHECKS: dict[str, Callable[[Subject], Verdict]] = {
+    "storm_correlated": storm_correlated,
+    "paged": paged,
+    "acked": acked,
+    "escalated": escalated,
+    "no_exhaustion": no_exhaustion,
+    "exhausted": exhausted,
+    "ticket_linked": ticket_linked,
+    "sli_recovered": sli_recovered,
+    "resolved": resolved,
+    "runbook_step": runbook_step,
+    "postmortem_written": postmortem_written,
+    "regression_case_added": regression_case_added,
+    "canary": canary,
+}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.engine.actor import Actor
-from actors.correlator import Correlator, placements_in
-from actors.engine.runtime import Runtime, RunResult
+from actors.correlator import Correlator
 from actors.domain.triage import triage
+from actors.engine.actor import Actor
+from actors.engine.runtime import RunResult, Runtime
+from actors.report.placements import placements_in
 from bus.messages import (
     AlertFired,
     AlertResolved,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from actors.pipeline import Options, build
 from actors.engine.runtime import RunResult
+from actors.pipeline import Options, build
 from bus.messages import (
     AckTimedOut,
     Escalated,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from actors.report.metrics import response_metrics
+from actors.engine.runtime import RunResult
 from actors.pipeline import Options, build
 from actors.postmortem_writer import SECTIONS
-from actors.engine.runtime import RunResult
+from actors.report.digest import response_metrics
 from bus.messages import (
     AlertFired,
     CanaryVerdict,

@@ -7,8 +7,9 @@ import re
 
 from rich.console import Console
 
-from actors.pipeline import Options, build
 from actors.console.view import TraceView
+from actors.pipeline import Options, build
+from actors.report.digest import digest
 from scenarios.loader import parse_scenario
 from tests.actors.test_pager import drill
 from tests.conftest import ROOT, run_cli
@@ -22,7 +23,7 @@ def render(**view: object) -> tuple[str, TraceView]:
     runtime.bus.trace.sinks.append(v)
     with v:
         result = runtime.run()
-    v.report(result.trace, "== ladder ==", ["seed 1"], [])
+    v.report(digest(result.trace), "== ladder ==", ["seed 1"], [])
     return out.getvalue(), v
 
 
@@ -60,7 +61,7 @@ def test_the_tree_indents_children_under_their_causal_parent() -> None:
 def test_colour_on_a_terminal_and_none_in_a_pipe() -> None:
     out = io.StringIO()
     console = Console(file=out, width=100, force_terminal=True, color_system="standard")
-    TraceView(console).report(build(parse_scenario(drill())).run().trace, "== x ==", [], [])
+    TraceView(console).report(digest(build(parse_scenario(drill())).run().trace), "== x ==", [], [])
     assert "\x1b[" in out.getvalue()
     proc = run_cli(str(ROOT / "scenarios" / "provider_outage.yaml"))
     assert proc.returncode == 0 and "\x1b[" not in proc.stdout and "T+00:11:30" in proc.stdout
