@@ -29,10 +29,9 @@ from actors.release_manager import ReleaseManager
 from actors.responder import Responder
 from bus.bus import Bus
 from bus.faults import FaultLayer, FaultRule
-from bus.messages import MESSAGE_TYPES
+from scenarios.checks import actor_names, check_scenario
 from scenarios.loader import ScenarioError
 from scenarios.schema import Scenario
-from topology import ServiceSpec, Topology, TopologyError
 
 __all__ = ["Options", "build"]
 
@@ -59,8 +58,7 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     bus = Bus(faults=faults)
     runtime = Runtime(seed, bus, until=until, restart=scenario.supervision.restart)
 
-    topology = load_topology(scenario, path).warm()
-    check_people(scenario, topology, path)
+    topology = check_scenario(scenario, path)
     model = ServiceModel(
         topology,
         quality={s.name: s.quality for s in scenario.services},
@@ -104,11 +102,8 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
         )
     runtime.add(PostmortemWriter("postmortem", runtime, topology, eval_set))
 
-    names = [a.name for a in runtime.actors]
-    for i, event in enumerate(scenario.events):
-        if event.crash is not None and event.crash.actor not in names:
-            raise ScenarioError(f"{path}: events[{i}].crash.actor: no actor {event.crash.actor!r} (actors: {', '.join(names)})")
-    faults.rules.extend(_fault_rules(scenario, names, path))
+    assert [a.name for a in runtime.actors] == actor_names(scenario), "wiring and scenarios.checks disagree"
+    faults.rules.extend(_fault_rules(scenario))
     faults.rules.extend(options.extra_faults)
     faults.rules.extend(ack_drop_rules(scenario, options.drop_ack, options.ack_loss, path))
     return runtime
@@ -130,112 +125,19 @@ def ack_drop_rules(scenario: Scenario, levels: list[str], loss: float, path: str
     return rules
 
 
-def check_people(scenario: Scenario, topology: Topology, path: str) -> None:
-    """Every name the ladder, the responders and the runbooks use must exist."""
-    ladder = scenario.escalation
-    people = {p.name: p for p in scenario.responders}
-    if ladder is None:
-        if scenario.responders:
-            raise ScenarioError(f"{path}: responders: there is no escalation: ladder to page them (add escalation:)")
-        return
-    levels = [lv.name for lv in ladder.levels]
-    seen: set[str] = set()
-    for i, person in enumerate(scenario.responders):
-        if person.name in seen:
-            raise ScenarioError(f"{path}: responders[{i}].name: {person.name!r} is listed twice (names are unique)")
-        seen.add(person.name)
-        if person.level not in levels:
-            raise ScenarioError(
-                f"{path}: responders[{i}].level: no level {person.level!r} in escalation.levels (one of: {', '.join(levels)})"
-            )
-    for i, level in enumerate(ladder.levels):
-        for target in level.targets:
-            if target not in people:
-                raise ScenarioError(
-                    f"{path}: escalation.levels[{i}].targets: no responder named {target!r} "
-                    f"(add it under responders:, or use one of: {', '.join(people) or 'none defined'})"
-                )
-    for key, steps in scenario.runbooks.items():
-        for j, step in enumerate(steps):
-            if step.min_level is not None and step.min_level not in levels:
-                raise ScenarioError(
-                    f"{path}: runbooks.{key}[{j}].min_level: no level {step.min_level!r} (one of: {', '.join(levels)})"
-                )
-            if step.service is not None and step.service not in topology.services:
-                raise ScenarioError(f"{path}: runbooks.{key}[{j}].service: unknown service {step.service!r}")
-        if not steps:
-            raise ScenarioError(f"{path}: runbooks.{key}: a runbook needs at least one step")
-
-
-def load_topology(scenario: Scenario, path: str) -> Topology:
-    """The dependency graph of *scenario*, with every service reference checked."""
-    try:
-        topology = Topology.build(
-            ServiceSpec(s.name, tuple(s.depends_on), s.team, s.tier) for s in scenario.services
+def _fault_rules(scenario: Scenario) -> list[FaultRule]:
+    """The scenario's own fault rules (their references checked at load)."""
+    return [
+        FaultRule(
+            name=spec.name or f"{spec.action}-{i + 1}",
+            action=spec.action,
+            kinds=tuple(spec.kind),
+            senders=tuple(spec.sender),
+            recipients=tuple(spec.recipient),
+            probability=spec.probability,
+            start=spec.start,
+            end=spec.end,
+            delay=spec.delay,
         )
-    except TopologyError as exc:
-        raise ScenarioError(f"{path}: {exc}") from None
-    known = set(topology.services)
-    hint = ", ".join(topology.services[:12]) or "none are defined: add services:"
-    refs = [(f"slos[{i}].service", name) for i, d in enumerate(scenario.slos) for name in d.service]
-    for i, event in enumerate(scenario.events):
-        for label, action in (("fault", event.fault), ("recover", event.recover), ("ticket", event.ticket)):
-            if action is not None and action.service is not None:
-                refs.append((f"events[{i}].{label}.service", action.service))
-    refs += [(f"releases.{name}.service", r.service) for name, r in scenario.releases.items()]
-    refs += [(f"live.{service}", service) for service in scenario.live]
-    for where, name in refs:
-        if name not in known:
-            raise ScenarioError(f"{path}: {where}: unknown service {name!r} (one of: {hint})")
-    releases = ", ".join(scenario.releases) or "none are defined: add releases:"
-    for service, release in scenario.live.items():
-        if release not in scenario.releases:
-            raise ScenarioError(f"{path}: live.{service}: unknown release {release!r} (one of: {releases})")
-        if scenario.releases[release].service != service:
-            raise ScenarioError(f"{path}: live.{service}: {release} is a release of {scenario.releases[release].service}")
-    for i, event in enumerate(scenario.events):
-        if event.deploy is not None and event.deploy.release not in scenario.releases:
-            raise ScenarioError(
-                f"{path}: events[{i}].deploy.release: unknown release {event.deploy.release!r} (one of: {releases})"
-            )
-    questions = {c.question for c in scenario.eval_set}
-    for name, r in scenario.releases.items():
-        for q in r.answers:
-            if q not in questions:
-                raise ScenarioError(f"{path}: releases.{name}.answers: {q!r} is not a question of eval_set")
-    for name, r in scenario.releases.items():
-        if r.service not in scenario.live:
-            raise ScenarioError(f"{path}: releases.{name}: no release is live on {r.service} (add live: {{{r.service}: ...}})")
-    return topology
-
-
-def _fault_rules(scenario: Scenario, actor_names: list[str], path: str) -> list[FaultRule]:
-    rules = []
-    for i, spec in enumerate(scenario.faults):
-        for kind in spec.kind:
-            if kind not in MESSAGE_TYPES:
-                raise ScenarioError(
-                    f"{path}: faults[{i}].kind: unknown message kind {kind!r} "
-                    f"(one of: {', '.join(sorted(MESSAGE_TYPES))})"
-                )
-        for field_name in ("sender", "recipient"):
-            for who in getattr(spec, field_name):
-                if who not in actor_names:
-                    raise ScenarioError(
-                        f"{path}: faults[{i}].{field_name}: no actor is named {who!r} "
-                        f"(actors: {', '.join(actor_names)})"
-                    )
-        rules.append(
-            FaultRule(
-                name=spec.name or f"{spec.action}-{i + 1}",
-                action=spec.action,
-                kinds=tuple(spec.kind),
-                senders=tuple(spec.sender),
-                recipients=tuple(spec.recipient),
-                probability=spec.probability,
-                start=spec.start,
-                end=spec.end,
-                delay=spec.delay,
-            )
-        )
-    return rules
+        for i, spec in enumerate(scenario.faults)
+    ]

@@ -36,6 +36,10 @@ CASES: dict[str, tuple[str, str]] = {
     "runbook level that does not exist": (BASE + "runbooks: {x: [{name: s, action: rollback, min_level: L7}]}\n", "runbooks.x[0].min_level: no level 'L7'"),
     "release that does not exist": ("name: x\nevents: [{at: 1m, deploy: {release: v9}}]\n", "events[0].deploy.release: unknown release 'v9'"),
     "ticket on an unknown service": ("name: x\nevents: [{at: 1m, ticket: {reporter: r, text: t, service: nope}}]\n", "events[0].ticket.service: unknown service 'nope'"),
+    "responder named like a built-in actor": (
+        BASE.replace("name: ann", "name: monitor").replace("targets: [ann]", "targets: [monitor]"),
+        "responders[0].name: 'monitor' is the name of a built-in actor",
+    ),
     "crash of an unknown actor": ("name: x\nevents: [{at: 1m, crash: {actor: nobody}}]\n", "events[0].crash.actor: no actor 'nobody'"),
     "probability above 1": ("name: x\nfaults: [{action: drop, probability: 3}]\n", "faults[0].probability"),
     "unknown message kind": ("name: x\nfaults: [{action: drop, kind: Pagee}]\n", "faults[0].kind: unknown message kind 'Pagee'"),
