@@ -385,7 +385,9 @@ class Correlator(Actor):
         incident.affected[service] = None
         incident.action = "page" if route is not None else "ticket"
         self.send(
-            TicketTriaged(ticket=msg.ticket, severity=severity, route=route, incident=incident.id, linked=False, rule=rule),
+            TicketTriaged(
+                ticket=msg.ticket, severity=severity, route=route, incident=incident.id, linked=False, rule=rule
+            ),
             incident=incident.id,
         )
         self.send(

@@ -37,7 +37,6 @@ from scenarios.schema import SloDef
 __all__ = ["Monitor", "SloState", "make_slo_states"]
 
 
-
 @dataclass
 class SloState:
     """One SLO on one service, its windows, and whether its alert fires."""

@@ -245,7 +245,7 @@ class Pager(Actor):
 
     # --- recovery ------------------------------------------------------------------------
 
-    def recover(self, trace: Trace) -> int:
+    def recover(self, trace: Trace) -> int:  # noqa: PLR0912 - one branch per message the pager logged
         """Rebuild every incident's state after a restart from the trace: the incidents
         opened, and the pager's own log of what it did (triggered, paged, escalated,
         acknowledged, ...). Deadlines are re-armed where they were; an incident whose
@@ -258,7 +258,9 @@ class Pager(Actor):
             m = env.msg
             if isinstance(m, IncidentOpened):
                 opened[m.incident] = m
-                self.incidents[m.incident] = Paging(m.incident, m.severity, m.title, m.root_service, m.symptom, m.signature)
+                self.incidents[m.incident] = Paging(
+                    m.incident, m.severity, m.title, m.root_service, m.symptom, m.signature
+                )
                 replayed += 1
                 continue
             if env.sender != self.name and not isinstance(m, IncidentResolved):

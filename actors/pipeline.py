@@ -66,8 +66,7 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     )
     rpm = {s.name: s.requests_per_minute or scenario.traffic.requests_per_minute for s in scenario.services}
     labels = {
-        s.name: {k: str(v) for k, v in (("team", s.team), ("tier", s.tier)) if v is not None}
-        for s in scenario.services
+        s.name: {k: str(v) for k, v in (("team", s.team), ("tier", s.tier)) if v is not None} for s in scenario.services
     }
 
     runtime.add(Drill("drill", runtime, scenario.events))

@@ -148,7 +148,9 @@ class ReleaseManager(Actor):
             self.eval_set,
             regressions,
         )
-        canary = Canary(release, service, scores=(offline.candidate_score, offline.live_score), failed_cases=offline.failed_cases)
+        canary = Canary(
+            release, service, scores=(offline.candidate_score, offline.live_score), failed_cases=offline.failed_cases
+        )
         if not offline.promote:
             self._verdict(canary, "reject", offline.reason)
             return

@@ -98,7 +98,9 @@ class Responder(Actor):
         if page.incident in self.resolved:
             return
         self.send(
-            PageAcked(incident=page.incident, responder=self.name, level=page.level), to=self.pager, incident=page.incident
+            PageAcked(incident=page.incident, responder=self.name, level=page.level),
+            to=self.pager,
+            incident=page.incident,
         )
 
     def on_incident_acknowledged(self, msg: IncidentAcknowledged, env: Envelope[IncidentAcknowledged]) -> None:
@@ -122,7 +124,11 @@ class Responder(Actor):
         remaining = [s for s in work.steps if s.name not in work.tried]
         if not remaining:
             sli = f"SLI still {work.last_sli:.0%}" if work.last_sli is not None else "no runbook step left"
-            reason = f"no runbook for {page.signature or page.symptom}" if work.runbook is None else f"runbook {work.runbook} exhausted, {sli}"
+            reason = (
+                f"no runbook for {page.signature or page.symptom}"
+                if work.runbook is None
+                else f"runbook {work.runbook} exhausted, {sli}"
+            )
             self._hand_off(work, reason)
             return
         step = remaining[0]
@@ -185,7 +191,9 @@ class Responder(Actor):
         page = work.page
         self.work.pop(page.incident, None)
         self.send(
-            HandedOff(incident=page.incident, responder=self.name, level=page.level, tried=list(work.tried), reason=reason),
+            HandedOff(
+                incident=page.incident, responder=self.name, level=page.level, tried=list(work.tried), reason=reason
+            ),
             to=self.pager,
             incident=page.incident,
         )

@@ -66,7 +66,9 @@ def _speed(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number (virtual seconds per wall second, e.g. 600)") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number (virtual seconds per wall second, e.g. 600)"
+        ) from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} must be a number above 0 (e.g. 600)")
     return value
@@ -102,7 +104,9 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="LEVEL",
         help="drop every ack from this level's responders (repeatable, or L1,L2)",
     )
-    parser.add_argument("--ack-loss", type=_probability, default=0.0, metavar="P", help="drop any ack with probability P")
+    parser.add_argument(
+        "--ack-loss", type=_probability, default=0.0, metavar="P", help="drop any ack with probability P"
+    )
     parser.add_argument("--trace-out", metavar="FILE", help="write the trace as JSON lines to FILE")
     parser.add_argument(
         "--out", metavar="DIR", help="write postmortems (DIR/postmortems/INC-001.md) and regression cases here"
@@ -118,7 +122,7 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912 - the CLI's steps, in order
     args = make_parser().parse_args(argv)
     if args.schema:
         print(json.dumps(Scenario.model_json_schema(), indent=2))
@@ -182,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sink is not None:
         sink.commit()
     if args.svg:
-        shown = [a for a in (sys.argv[1:] if argv is None else argv) if a != args.svg and a != "--svg"]
+        shown = [a for a in (sys.argv[1:] if argv is None else argv) if a not in (args.svg, "--svg")]
         console.save_svg(args.svg, title="python -m actors.run " + " ".join(shown))
     return code
 
@@ -231,8 +235,7 @@ def report(scenario: Scenario, args: argparse.Namespace, result: RunResult, view
     lines.append(f"seed {seed}; replay: {replay_command(args, seed)}")
     invariants = check_invariants(d, result.accounts)
     broken = [i for i in invariants if not i.held]
-    for inv in broken:
-        lines.append(f"[FAIL] invariant: {inv.name}: {inv.detail}")
+    lines += [f"[FAIL] invariant: {inv.name}: {inv.detail}" for inv in broken]
     failed = bool(broken) or result.ending in ("deadlock", "crash")
     verdicts = [] if failed else evaluate(scenario.expect, d, [p.name for p in scenario.responders])
     view.report(d, header, lines, verdicts)

@@ -77,8 +77,8 @@ def _run_star(args: tuple[str, int, float, tuple[str, ...]]) -> SeedResult:
 def parse_seeds(text: str) -> list[int]:
     """``1..1000``, ``1,2,7`` or ``7``."""
     seeds: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
+    for raw in text.split(","):
+        part = raw.strip()
         if ".." in part:
             lo, hi = (int(x) for x in part.split("..", 1))
             if hi < lo:
@@ -100,8 +100,9 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[rank - 1]
 
 
-def sweep(path: str, seeds: Sequence[int], workers: int, ack_loss: float, drop_ack: Sequence[str],
-          progress: bool = False) -> list[SeedResult]:
+def sweep(
+    path: str, seeds: Sequence[int], workers: int, ack_loss: float, drop_ack: Sequence[str], progress: bool = False
+) -> list[SeedResult]:
     jobs = [(path, s, ack_loss, tuple(drop_ack)) for s in seeds]
     results: list[SeedResult] = []
     step = max(1, len(jobs) // 20)
@@ -125,8 +126,11 @@ def _progress(show: bool, done: int, total: int, step: int) -> None:
 
 def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> int:
     n = len(results)
-    print(f"{path}: {n} seeds" + (f", --ack-loss {args.ack_loss:g}" if args.ack_loss else "")
-          + (f", --drop-ack {','.join(args.drop_ack)}" if args.drop_ack else ""))
+    print(
+        f"{path}: {n} seeds"
+        + (f", --ack-loss {args.ack_loss:g}" if args.ack_loss else "")
+        + (f", --drop-ack {','.join(args.drop_ack)}" if args.drop_ack else "")
+    )
     failing: dict[str, list[int]] = {}
     names: list[str] = []
     for r in results:
@@ -143,8 +147,7 @@ def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> in
     for label, values in (("time to acknowledge", tta), ("time to resolve", ttr)):
         if values:
             p = [format_duration(percentile(values, q) or 0.0) for q in (50, 90, 99)]
-            print(f"  {label}: p50 {p[0]}, p90 {p[1]}, p99 {p[2]}"
-                  f" ({len(values)} incidents)")
+            print(f"  {label}: p50 {p[0]}, p90 {p[1]}, p99 {p[2]} ({len(values)} incidents)")
         else:
             print(f"  {label}: none")
     exhausted = [r.seed for r in results if r.exhausted]
@@ -155,7 +158,9 @@ def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> in
     if not failing:
         print("every seed held every check")
         return 0
-    flags = "".join(f" --drop-ack {d}" for d in args.drop_ack) + (f" --ack-loss {args.ack_loss:g}" if args.ack_loss else "")
+    flags = "".join(f" --drop-ack {d}" for d in args.drop_ack) + (
+        f" --ack-loss {args.ack_loss:g}" if args.ack_loss else ""
+    )
     first = min(s for seeds in failing.values() for s in seeds)
     print(f"failing seeds (replay one exactly: python -m actors.run {path} --seed {first}{flags}):")
     for name, seeds in failing.items():
@@ -171,8 +176,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _Parser(prog="python -m actors.sweep", description=__doc__.split("\n\n")[0],
-                     epilog="example: python -m actors.sweep scenarios/escalation_drill.yaml --seeds 1..1000 --ack-loss 0.3")
+    parser = _Parser(
+        prog="python -m actors.sweep",
+        description=__doc__.split("\n\n")[0],
+        epilog="example: python -m actors.sweep scenarios/escalation_drill.yaml --seeds 1..1000 --ack-loss 0.3",
+    )
     parser.add_argument("scenario")
     parser.add_argument("--seeds", default="1..100", help="1..1000, or 1,2,7 (default 1..100)")
     parser.add_argument("--ack-loss", type=float, default=0.0, metavar="P")
@@ -194,8 +202,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    results = sweep(args.scenario, seeds, max(1, args.workers), args.ack_loss, args.drop_ack,
-                    progress=len(seeds) >= 50 and sys.stderr.isatty())
+    results = sweep(
+        args.scenario,
+        seeds,
+        max(1, args.workers),
+        args.ack_loss,
+        args.drop_ack,
+        progress=len(seeds) >= 50 and sys.stderr.isatty(),
+    )
     return report(args.scenario, results, args)
 
 

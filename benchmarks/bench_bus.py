@@ -205,7 +205,9 @@ def main() -> None:
         print("  simpy: not installed (pip install '.[bench]')")
     else:
         print(f"  simpy (one process each):       {simpy_rate:>12,.0f} events/s")
-        print(f"  ratio anyio.sleep/simpy: {sleep_rate / simpy_rate:.2f}; timer heap/simpy: {heap_rate / simpy_rate:.2f}")
+        print(
+            f"  ratio anyio.sleep/simpy: {sleep_rate / simpy_rate:.2f}; timer heap/simpy: {heap_rate / simpy_rate:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -66,7 +66,12 @@ class Opener(Actor):
         for i in range(self.count):
             self.send(
                 IncidentOpened(
-                    incident=f"INC-{i}", title="x", root_service="svc", symptom="error_rate", severity="sev1", action="page"
+                    incident=f"INC-{i}",
+                    title="x",
+                    root_service="svc",
+                    symptom="error_rate",
+                    severity="sev1",
+                    action="page",
                 ),
                 to="pager",
                 incident=f"INC-{i}",
@@ -84,7 +89,9 @@ class AutoAck(Actor):
 
 
 def ours(incidents: int, drop: float, seed: int = 1) -> tuple[float, int]:
-    faults = FaultLayer([FaultRule("ack-loss", "drop", kinds=("PageAcked",), probability=drop)], random.Random(f"{seed}:faults"))
+    faults = FaultLayer(
+        [FaultRule("ack-loss", "drop", kinds=("PageAcked",), probability=drop)], random.Random(f"{seed}:faults")
+    )
     rt = Runtime(seed, Bus(faults), until=3 * 3600.0)
     rt.add(Opener("opener", rt, incidents))
     rt.add(Pager("pager", rt, LEVELS, repeat=REPEAT, ack_timeout=86400.0))
@@ -167,9 +174,13 @@ def main() -> None:
         print("  simpy: not installed (pip install '.[bench]')")
         return
     peer_rate, peer_events = sorted(theirs)[len(theirs) // 2]
-    print(f"  simpy processes:   {peer_events:>9,} ladder events, {peer_rate:>10,.0f} events/s (median of {args.repeat})")
-    print(f"  ratio ours/simpy: {sorted(ratios)[len(ratios) // 2]:.2f}, median of {len(ratios)} back-to-back pairs "
-          f"(range {min(ratios):.2f}-{max(ratios):.2f})  (target >= 1.0)")
+    print(
+        f"  simpy processes:   {peer_events:>9,} ladder events, {peer_rate:>10,.0f} events/s (median of {args.repeat})"
+    )
+    print(
+        f"  ratio ours/simpy: {sorted(ratios)[len(ratios) // 2]:.2f}, median of {len(ratios)} back-to-back pairs "
+        f"(range {min(ratios):.2f}-{max(ratios):.2f})  (target >= 1.0)"
+    )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def ours(rates: list[list[float]], rpm: float = 1000.0) -> tuple[float, int, int
             good = rpm * (1.0 - rate)
             for w in windows:
                 w.add(t, good, rpm)
-            action, _, _ = policy.decide({n: w.burn(slo) for n, w in zip(lengths, windows)})
+            action, _, _ = policy.decide({n: w.burn(slo) for n, w in zip(lengths, windows, strict=True)})
             pages += action == "page"
     elapsed = time.perf_counter() - t0
     updates = sum(map(len, rates)) * len(policy.windows)
@@ -70,7 +70,7 @@ def naive(rates: list[list[float]], rpm: float = 1000.0) -> tuple[float, int, in
         for rate in series:
             history.append((rpm * (1.0 - rate), rpm))
             burns = {}
-            for length, n in zip(policy.windows, slots):
+            for length, n in zip(policy.windows, slots, strict=True):
                 recent = list(history)[-n:]
                 burns[length] = burn_rate(slo, (sum(g for g, _ in recent), sum(t for _, t in recent)))
             pages += policy.decide(burns)[0] == "page"

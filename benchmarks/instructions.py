@@ -62,9 +62,19 @@ def count(tmp: str, shim: str, which: str, n: int) -> tuple[int, int]:
         fh.write(CHILD.format(here=HERE, root=os.path.dirname(HERE), shim=shim))
     out = os.path.join(tmp, f"cg.{which}")
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-         sys.executable, child, which, str(n)],
-        capture_output=True, text=True, check=True,
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            child,
+            which,
+            str(n),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     events = int(done.stdout.split()[-1])
     with open(f"{out}.1", encoding="utf-8") as fh:

@@ -13,6 +13,7 @@ from bus.trace import Envelope, JsonlSink, Trace, read_jsonl
 from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
 
 __all__ = [
+    "MESSAGE_TYPES",
     "AccountingError",
     "Accounts",
     "Bus",
@@ -22,7 +23,6 @@ __all__ = [
     "FaultRule",
     "FaultVerdict",
     "JsonlSink",
-    "MESSAGE_TYPES",
     "Mailbox",
     "Message",
     "Trace",

@@ -139,8 +139,7 @@ class VirtualDeadlock(RuntimeError):
         self.blocked = blocked
         lines = "; ".join(blocked) if blocked else "no task is left"
         super().__init__(
-            f"virtual deadlock at {format_vtime(now)}: every task is blocked and no timer is pending "
-            f"({lines})"
+            f"virtual deadlock at {format_vtime(now)}: every task is blocked and no timer is pending ({lines})"
         )
 
 
@@ -260,8 +259,7 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
             raise VirtualDeadlock(self._now, describe_blocked_tasks(self))
         if self.speed is not None:
             self._pace(next_when)
-        if next_when > self._now:
-            self._now = next_when
+        self._now = max(self._now, next_when)
 
     def advance_to(self, when: float) -> None:
         """Move virtual time forward to *when* (never backwards)."""

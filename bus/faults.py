@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-__all__ = ["FaultRule", "FaultVerdict", "FaultLayer"]
+__all__ = ["FaultLayer", "FaultRule", "FaultVerdict"]
 
 Action = Literal["drop", "delay", "duplicate"]
 

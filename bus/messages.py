@@ -28,16 +28,16 @@ from bus.vocab import (
 
 __all__ = [
     "MESSAGE_TYPES",
-    "AnyMessage",
     "AckTimedOut",
     "ActorCrashed",
     "ActorRestarted",
-    "CrashInjected",
     "AlertCorrelated",
     "AlertFired",
     "AlertResolved",
+    "AnyMessage",
     "CanaryStep",
     "CanaryVerdict",
+    "CrashInjected",
     "DeployRequested",
     "Deployed",
     "DrillNote",
@@ -297,6 +297,7 @@ class AlertResolved(Message):
 
 
 # --- correlator ----------------------------------------------------------------------
+
 
 class TicketFiled(Message):
     """A user reported a problem (from the scenario)."""

@@ -159,7 +159,7 @@ class JsonlSink:
     def __init__(self, path: str) -> None:
         self.path = path
         self._tmp = f"{path}.partial"
-        self._file: IO[str] | None = open(self._tmp, "w", encoding="utf-8", newline="\n")
+        self._file: IO[str] | None = open(self._tmp, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by commit() or discard()
 
     def __call__(self, env: Envelope[Message]) -> None:
         assert self._file is not None

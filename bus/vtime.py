@@ -7,6 +7,7 @@ first) or as a bare number of seconds. Trace times render as ``T+00:12:00``, and
 
 from __future__ import annotations
 
+import math
 import re
 
 __all__ = ["DURATION_HINT", "DurationError", "format_duration", "format_vtime", "parse_duration"]
@@ -31,10 +32,10 @@ def parse_duration(value: str | int | float) -> float:
         match = _DURATION.match(text)
         if not text or match is None or not any(match.groups()):
             raise DurationError(f"{value!r} is not a duration ({DURATION_HINT})")
-        seconds = sum(float(g) * u for g, u in zip(match.groups(), _UNITS.values()) if g)
+        seconds = sum(float(g) * u for g, u in zip(match.groups(), _UNITS.values(), strict=True) if g)
     else:
         raise DurationError(f"{value!r} is not a duration ({DURATION_HINT})")
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+    if not math.isfinite(seconds):
         raise DurationError(f"{value!r} is not a finite duration ({DURATION_HINT})")
     if seconds < 0:
         raise DurationError(f"{value!r} is negative (durations are 0 or more: {DURATION_HINT})")
@@ -43,7 +44,7 @@ def parse_duration(value: str | int | float) -> float:
 
 def format_duration(seconds: float) -> str:
     """Render *seconds* the way scenarios write them: ``1h30m``, ``45s``, ``0s``."""
-    whole = int(round(seconds))
+    whole = round(seconds)
     if whole == 0:
         return "0s"
     parts = []
@@ -56,7 +57,7 @@ def format_duration(seconds: float) -> str:
 
 def format_vtime(seconds: float) -> str:
     """Render a virtual time as ``T+HH:MM:SS`` (``T+1d02:00:00`` past a day)."""
-    millis = int(round(seconds * 1000))
+    millis = round(seconds * 1000)
     whole, ms = divmod(millis, 1000)
     days, rest = divmod(whole, 86400)
     hours, rest = divmod(rest, 3600)

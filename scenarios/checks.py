@@ -38,12 +38,14 @@ def check_scenario(scenario: Scenario, path: str) -> Topology:
     names = actor_names(scenario)
     for i, event in enumerate(scenario.events):
         if event.crash is not None and event.crash.actor not in names:
-            raise ScenarioError(f"{path}: events[{i}].crash.actor: no actor {event.crash.actor!r} (actors: {', '.join(names)})")
+            raise ScenarioError(
+                f"{path}: events[{i}].crash.actor: no actor {event.crash.actor!r} (actors: {', '.join(names)})"
+            )
     check_fault_rules(scenario, names, path)
     return topology
 
 
-def check_people(scenario: Scenario, topology: Topology, path: str) -> None:
+def check_people(scenario: Scenario, topology: Topology, path: str) -> None:  # noqa: PLR0912 - one check per reference
     """Every name the ladder, the responders and the runbooks use must exist."""
     ladder = scenario.escalation
     people = {p.name: p for p in scenario.responders}
@@ -84,12 +86,10 @@ def check_people(scenario: Scenario, topology: Topology, path: str) -> None:
             raise ScenarioError(f"{path}: runbooks.{key}: a runbook needs at least one step")
 
 
-def load_topology(scenario: Scenario, path: str) -> Topology:
+def load_topology(scenario: Scenario, path: str) -> Topology:  # noqa: PLR0912 - one check per reference
     """The dependency graph of *scenario*, with every service reference checked."""
     try:
-        topology = Topology.build(
-            ServiceSpec(s.name, tuple(s.depends_on), s.team, s.tier) for s in scenario.services
-        )
+        topology = Topology.build(ServiceSpec(s.name, tuple(s.depends_on), s.team, s.tier) for s in scenario.services)
     except TopologyError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
     known = set(topology.services)
@@ -109,7 +109,9 @@ def load_topology(scenario: Scenario, path: str) -> Topology:
         if release not in scenario.releases:
             raise ScenarioError(f"{path}: live.{service}: unknown release {release!r} (one of: {releases})")
         if scenario.releases[release].service != service:
-            raise ScenarioError(f"{path}: live.{service}: {release} is a release of {scenario.releases[release].service}")
+            raise ScenarioError(
+                f"{path}: live.{service}: {release} is a release of {scenario.releases[release].service}"
+            )
     for i, event in enumerate(scenario.events):
         if event.deploy is not None and event.deploy.release not in scenario.releases:
             raise ScenarioError(
@@ -122,7 +124,9 @@ def load_topology(scenario: Scenario, path: str) -> Topology:
                 raise ScenarioError(f"{path}: releases.{name}.answers: {q!r} is not a question of eval_set")
     for name, r in scenario.releases.items():
         if r.service not in scenario.live:
-            raise ScenarioError(f"{path}: releases.{name}: no release is live on {r.service} (add live: {{{r.service}: ...}})")
+            raise ScenarioError(
+                f"{path}: releases.{name}: no release is live on {r.service} (add live: {{{r.service}: ...}})"
+            )
     return topology
 
 

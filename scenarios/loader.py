@@ -77,8 +77,16 @@ def _extend(data: dict[str, Any], path: str, depth: int) -> dict[str, Any]:
     base_name = data.get("extends")
     if base_name is None:
         return data
-    if not isinstance(base_name, str) or not base_name or "/" in base_name or "\\" in base_name or base_name.startswith("."):
-        raise ScenarioError(f"{path}: extends: {base_name!r} must name a scenario file in the same folder (e.g. bad_deploy.yaml)")
+    if (
+        not isinstance(base_name, str)
+        or not base_name
+        or "/" in base_name
+        or "\\" in base_name
+        or base_name.startswith(".")
+    ):
+        raise ScenarioError(
+            f"{path}: extends: {base_name!r} must name a scenario file in the same folder (e.g. bad_deploy.yaml)"
+        )
     if depth >= 4:
         raise ScenarioError(f"{path}: extends: more than 4 levels of extends (is there a loop?)")
     base_path = os.path.join(os.path.dirname(path), base_name)
@@ -190,7 +198,11 @@ def _first_error(exc: ValidationError, path: str) -> str:
         problem = msg.removeprefix("Assertion failed, ")
     else:
         problem = f"{msg[0].lower()}{msg[1:]}, got {_show(given)}"
-    more = f" (and {exc.error_count() - 1} more problem{'s' if exc.error_count() > 2 else ''})" if exc.error_count() > 1 else ""
+    more = (
+        f" (and {exc.error_count() - 1} more problem{'s' if exc.error_count() > 2 else ''})"
+        if exc.error_count() > 1
+        else ""
+    )
     return f"{path}: {field}: {problem}{more}"
 
 

@@ -213,7 +213,8 @@ class ResponderDef(Strict):
     ack_after: Duration | Spread = Field(120.0, description="how long they take to acknowledge a page")
     # YAML 1.1 reads a bare on/off as true/false: take either spelling.
     phone: Annotated[
-        Literal["on", "off"], BeforeValidator(lambda v: {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v)
+        Literal["on", "off"],
+        BeforeValidator(lambda v: {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v),
     ] = Field("on", description="off: never answers (an ack that never comes)")
     shifts: list[Shift] = Field(default_factory=list, description="when they answer (empty: always)")
     step_time: Duration = Field(180.0, description="how long a runbook step takes them, unless the step says")
@@ -243,7 +244,9 @@ class EscalationDef(Strict):
     @model_validator(mode="after")
     def _levels(self) -> EscalationDef:
         if not self.levels:
-            raise ValueError("the ladder needs at least one level (levels: [{name: L1, targets: [...], escalate_after: 5m}])")
+            raise ValueError(
+                "the ladder needs at least one level (levels: [{name: L1, targets: [...], escalate_after: 5m}])"
+            )
         names = [level.name for level in self.levels]
         if len(set(names)) != len(names):
             raise ValueError(f"level names must be unique, got {names}")

@@ -23,8 +23,9 @@ def run_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> 
     """Run ``python -m actors.run`` in a fresh process."""
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
+    return subprocess.run(  # the exit code is what the tests look at
         [sys.executable, "-m", "actors.run", *args],
+        check=False,
         cwd=cwd,
         env=full_env,
         capture_output=True,

@@ -22,36 +22,84 @@ CASES: dict[str, tuple[str, str]] = {
     "negative duration": ("name: x\nevents: [{at: -5m, note: hi}]\n", "events[0].at: '-5m' is not a duration"),
     "bad duration": ("name: x\nuntil: 5 minutes\n", "until: '5 minutes' is not a duration"),
     "unknown field": ("name: x\ncolour: red\n", "colour: unknown field"),
-    "unknown dependency": ("name: x\nservices: [{name: a, depends_on: [b]}]\n", "services[0].depends_on: unknown service 'b'"),
+    "unknown dependency": (
+        "name: x\nservices: [{name: a, depends_on: [b]}]\n",
+        "services[0].depends_on: unknown service 'b'",
+    ),
     "self dependency": ("name: x\nservices: [{name: a, depends_on: [a]}]\n", "depends on itself"),
     "duplicate service": ("name: x\nservices: [{name: a}, {name: a}]\n", "services[1].name: 'a' is already defined"),
-    "unknown service in an slo": ("name: x\nservices: [{name: a}]\nslos: [{name: e, service: b, objective: 0.9}]\n", "slos[0].service: unknown service 'b'"),
-    "objective above 1": ("name: x\nservices: [{name: a}]\nslos: [{name: e, service: a, objective: 1.5}]\n", "slos[0].objective"),
-    "a billion requests a minute": ("name: x\ntraffic: {requests_per_minute: 1000000000}\n", "traffic.requests_per_minute: input should be less than or equal to 1000000"),
-    "escalation target missing": (BASE.replace("targets: [ann]", "targets: [zed]"), "escalation.levels[0].targets: no responder named 'zed'"),
-    "empty ladder": (BASE.replace("levels: [{name: L1, targets: [ann], escalate_after: 5m}]", "levels: []"), "the ladder needs at least one level"),
+    "unknown service in an slo": (
+        "name: x\nservices: [{name: a}]\nslos: [{name: e, service: b, objective: 0.9}]\n",
+        "slos[0].service: unknown service 'b'",
+    ),
+    "objective above 1": (
+        "name: x\nservices: [{name: a}]\nslos: [{name: e, service: a, objective: 1.5}]\n",
+        "slos[0].objective",
+    ),
+    "a billion requests a minute": (
+        "name: x\ntraffic: {requests_per_minute: 1000000000}\n",
+        "traffic.requests_per_minute: input should be less than or equal to 1000000",
+    ),
+    "escalation target missing": (
+        BASE.replace("targets: [ann]", "targets: [zed]"),
+        "escalation.levels[0].targets: no responder named 'zed'",
+    ),
+    "empty ladder": (
+        BASE.replace("levels: [{name: L1, targets: [ann], escalate_after: 5m}]", "levels: []"),
+        "the ladder needs at least one level",
+    ),
     "level unknown to the ladder": (BASE.replace("level: L1}", "level: L9}"), "responders[0].level: no level 'L9'"),
-    "repeat above 9": (BASE.replace("escalate_after: 5m}]}", "escalate_after: 5m}], repeat: 12}"), "escalation.repeat: input should be less than or equal to 9"),
-    "runbook without steps": (BASE + "runbooks: {crashloop: []}\n", "runbooks.crashloop: a runbook needs at least one step"),
-    "runbook level that does not exist": (BASE + "runbooks: {x: [{name: s, action: rollback, min_level: L7}]}\n", "runbooks.x[0].min_level: no level 'L7'"),
-    "release that does not exist": ("name: x\nevents: [{at: 1m, deploy: {release: v9}}]\n", "events[0].deploy.release: unknown release 'v9'"),
-    "ticket on an unknown service": ("name: x\nevents: [{at: 1m, ticket: {reporter: r, text: t, service: nope}}]\n", "events[0].ticket.service: unknown service 'nope'"),
+    "repeat above 9": (
+        BASE.replace("escalate_after: 5m}]}", "escalate_after: 5m}], repeat: 12}"),
+        "escalation.repeat: input should be less than or equal to 9",
+    ),
+    "runbook without steps": (
+        BASE + "runbooks: {crashloop: []}\n",
+        "runbooks.crashloop: a runbook needs at least one step",
+    ),
+    "runbook level that does not exist": (
+        BASE + "runbooks: {x: [{name: s, action: rollback, min_level: L7}]}\n",
+        "runbooks.x[0].min_level: no level 'L7'",
+    ),
+    "release that does not exist": (
+        "name: x\nevents: [{at: 1m, deploy: {release: v9}}]\n",
+        "events[0].deploy.release: unknown release 'v9'",
+    ),
+    "ticket on an unknown service": (
+        "name: x\nevents: [{at: 1m, ticket: {reporter: r, text: t, service: nope}}]\n",
+        "events[0].ticket.service: unknown service 'nope'",
+    ),
     "responder named like a built-in actor": (
         BASE.replace("name: ann", "name: monitor").replace("targets: [ann]", "targets: [monitor]"),
         "responders[0].name: 'monitor' is the name of a built-in actor",
     ),
-    "crash of an unknown actor": ("name: x\nevents: [{at: 1m, crash: {actor: nobody}}]\n", "events[0].crash.actor: no actor 'nobody'"),
+    "crash of an unknown actor": (
+        "name: x\nevents: [{at: 1m, crash: {actor: nobody}}]\n",
+        "events[0].crash.actor: no actor 'nobody'",
+    ),
     "probability above 1": ("name: x\nfaults: [{action: drop, probability: 3}]\n", "faults[0].probability"),
-    "unknown message kind": ("name: x\nfaults: [{action: drop, kind: Pagee}]\n", "faults[0].kind: unknown message kind 'Pagee'"),
-    "python tag": ("name: !!python/object/apply:os.system ['touch PWNED']\n", "the tag !!python/object/apply:os.system is not allowed"),
+    "unknown message kind": (
+        "name: x\nfaults: [{action: drop, kind: Pagee}]\n",
+        "faults[0].kind: unknown message kind 'Pagee'",
+    ),
+    "python tag": (
+        "name: !!python/object/apply:os.system ['touch PWNED']\n",
+        "the tag !!python/object/apply:os.system is not allowed",
+    ),
     "python name tag": ("name: !!python/name:os.system\n", "is not allowed"),
     "malformed yaml": ("name: [x\n", "malformed YAML"),
     "empty file": ("", "a scenario is a mapping of fields"),
     "a list at the top": ("- 1\n- 2\n", "a scenario is a mapping of fields"),
-    "extends outside the folder": ("extends: ../other.yaml\nname: x\n", "extends: '../other.yaml' must name a scenario file in the same folder"),
+    "extends outside the folder": (
+        "extends: ../other.yaml\nname: x\n",
+        "extends: '../other.yaml' must name a scenario file in the same folder",
+    ),
     "alias bomb": (
         "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+        + "".join(
+            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        )
         + "name: x\n",
         "expands to more than 100000 values (an alias bomb?",
     ),
@@ -69,7 +117,9 @@ def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_hostile_scenarios_exit_2_with_one_line(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_scenarios_exit_2_with_one_line(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     text, expected = CASES[case]
     path = tmp_path / "scenario.yaml"
     path.write_text(text, encoding="utf-8")

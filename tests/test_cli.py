@@ -120,11 +120,15 @@ def test_ctrl_c_during_a_paced_drill_stops_cleanly(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "actors.run", DRILL, "--speed", "60", "--trace-out", str(out)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(3)  # imports, then a few paced virtual seconds
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "interrupted at T+" in stderr and "Traceback" not in stderr
     assert not out.exists() and not (tmp_path / "trace.jsonl.partial").exists()

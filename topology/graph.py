@@ -135,9 +135,7 @@ class Topology:
             bits ^= low
         return out
 
-    def first_roots(
-        self, alerting: Iterable[str], marked: Iterable[str] = ()
-    ) -> dict[str, tuple[int, int | None]]:
+    def first_roots(self, alerting: Iterable[str], marked: Iterable[str] = ()) -> dict[str, tuple[int, int | None]]:
         """For each alerting service, the rank (:meth:`rank`) of its first root component,
         and of its first root component that holds a *marked* service (None: none does).
 

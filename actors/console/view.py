@@ -49,7 +49,12 @@ FAMILY_STYLES = {
     "postmortem": "bright_black",
     "runtime": "bold red",
 }
-LOUD = {"Escalated": "bold yellow", "EscalationExhausted": "bold red", "AckTimedOut": "bold yellow", "ActorCrashed": "bold red"}
+LOUD = {
+    "Escalated": "bold yellow",
+    "EscalationExhausted": "bold red",
+    "AckTimedOut": "bold yellow",
+    "ActorCrashed": "bold red",
+}
 
 
 @dataclass
@@ -116,7 +121,10 @@ class Status:
         for iid, i in self.incidents.items():
             countdown = format_duration(max(0.0, i.deadline - self.now)) if i.deadline is not None else "-"
             incidents.add_row(iid, i.severity, i.root, i.state, i.level, i.holder, countdown)
-        live = " · ".join(f"{s}: {r.release}" + (f" + {r.candidate} {r.weight:.0%}" if r.candidate else "") for s, r in self.releases.items())
+        live = " · ".join(
+            f"{s}: {r.release}" + (f" + {r.candidate} {r.weight:.0%}" if r.candidate else "")
+            for s, r in self.releases.items()
+        )
         return Panel(Group(slos, incidents, Text(f"live: {live or '-'}")), title=f"shift at {format_vtime(self.now)}")
 
 
@@ -167,7 +175,7 @@ class TraceView:
             return False
         if self.only:
             return any(o in env.kind.lower() for o in self.only)
-        return self.verbose or not isinstance(env.msg, SliReported) and env.kind != "ReleaseLive"
+        return self.verbose or (not isinstance(env.msg, SliReported) and env.kind != "ReleaseLive")
 
     def __call__(self, env: Envelope[Message]) -> None:
         if self.tree:
@@ -204,7 +212,9 @@ class TraceView:
             if fault.action == "drop":
                 text.append(f"\n{'':>15}✗ dropped for {fault.recipient} by rule {fault.rule}", style="bold red")
             elif fault.action == "delay":
-                text.append(f"\n{'':>15}⧗ delayed {fault.delay:g}s for {fault.recipient} by rule {fault.rule}", style="red")
+                text.append(
+                    f"\n{'':>15}⧗ delayed {fault.delay:g}s for {fault.recipient} by rule {fault.rule}", style="red"
+                )
             else:
                 text.append(f"\n{'':>15}⧉ duplicated for {fault.recipient} by rule {fault.rule}", style="red")
         return text
@@ -217,7 +227,9 @@ class TraceView:
             return None
         table = Table(title="incidents", title_justify="left")
         for col in ("incident", "root cause", "sev", "alerts", "ack", "resolve", "level", "pages", "notes"):
-            table.add_column(col, justify="right" if col in ("alerts", "ack", "resolve", "pages") else "left", no_wrap=col != "notes")
+            table.add_column(
+                col, justify="right" if col in ("alerts", "ack", "resolve", "pages") else "left", no_wrap=col != "notes"
+            )
         for m in metrics.values():
             notes = []
             if m.exhausted:
@@ -262,5 +274,8 @@ class TraceView:
             c.print(f"{passed}/{len(verdicts)} checks passed", highlight=False)
             ok = passed == len(verdicts)
             c.print(
-                Text("EVAL GATE: PASS (exit 0)" if ok else "EVAL GATE: FAIL (exit 1)", style="bold green" if ok else "bold red")
+                Text(
+                    "EVAL GATE: PASS (exit 0)" if ok else "EVAL GATE: FAIL (exit 1)",
+                    style="bold green" if ok else "bold red",
+                )
             )

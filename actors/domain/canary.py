@@ -55,7 +55,9 @@ def offline_verdict(
         return Offline(False, cand, base, failed, reason)
     if cand < base:
         return Offline(False, cand, base, failed, f"scores {cand:.0%} against live {base:.0%}")
-    return Offline(True, cand, base, failed, f"scores {cand:.0%} against live {base:.0%} and passes every regression case")
+    return Offline(
+        True, cand, base, failed, f"scores {cand:.0%} against live {base:.0%} and passes every regression case"
+    )
 
 
 def analyse(sli: float | None, success: float, failure: float) -> str:

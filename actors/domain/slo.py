@@ -40,8 +40,8 @@ from bus.vocab import AlertSeverity, PolicyAction
 
 __all__ = [
     "SLO",
-    "Decision",
     "CountWindow",
+    "Decision",
     "Tier",
     "TimeWindow",
     "TwoWindowPolicy",
@@ -145,9 +145,7 @@ class TwoWindowPolicy:
         return "ok", None, f"within budget: fast {fast:.1f}x, slow {slow:.1f}x"
 
 
-def alert(
-    slo: SLO, fast: Window, slow: Window, policy: TwoWindowPolicy | None = None
-) -> Decision:
+def alert(slo: SLO, fast: Window, slow: Window, policy: TwoWindowPolicy | None = None) -> Decision:
     """The two-window alert: ``(action, severity, reason)`` for a fast and a slow window."""
     return (policy or TwoWindowPolicy()).decide(burn_rate(slo, fast), burn_rate(slo, slow))
 
@@ -200,8 +198,10 @@ class WorkbookPolicy:
                 return (
                     tier.action,
                     tier.severity,
-                    f"burn {long:.1f}x over {window_name(tier.long)} and {short:.1f}x over {window_name(tier.short)} "
-                    f">= {threshold:.1f}x ({tier.budget_fraction:.0%} of the budget in {window_name(tier.long)})",
+                    (
+                        f"burn {long:.1f}x over {window_name(tier.long)} and {short:.1f}x over {window_name(tier.short)} "
+                        f">= {threshold:.1f}x ({tier.budget_fraction:.0%} of the budget in {window_name(tier.long)})"
+                    ),
                 )
         worst = max(burns.values(), default=0.0)
         return "ok", None, f"within budget: worst window burns {worst:.1f}x"

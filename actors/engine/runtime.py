@@ -30,7 +30,7 @@ from bus.messages import ActorCrashed, ActorRestarted
 from bus.trace import Envelope, Trace
 from bus.vtime import format_vtime
 
-__all__ = ["Runtime", "RunResult"]
+__all__ = ["RunResult", "Runtime"]
 
 Ending = Literal["done", "until", "deadlock", "crash"]
 
@@ -85,7 +85,9 @@ def _promote_survivors() -> None:
 class Runtime:
     """Owns the bus, the seed and the actors of one run."""
 
-    def __init__(self, seed: int, bus: Bus | None = None, *, until: float = float("inf"), restart: bool = False) -> None:
+    def __init__(
+        self, seed: int, bus: Bus | None = None, *, until: float = float("inf"), restart: bool = False
+    ) -> None:
         self.seed = seed
         self.bus = bus if bus is not None else Bus()
         #: Every actor's timers, in one heap.

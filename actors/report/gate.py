@@ -148,7 +148,9 @@ def ticket_linked(s: Subject) -> Verdict:
     ok = msg.linked and (e.severity is None or msg.severity == e.severity) and (e.route is None or msg.route == e.route)
     how = "linked to" if msg.linked else "opened"
     return Verdict(
-        e.name or "ticket triaged and linked", ok, f"{msg.ticket} {msg.severity} -> {msg.route or 'queue'}, {how} {msg.incident}"
+        e.name or "ticket triaged and linked",
+        ok,
+        f"{msg.ticket} {msg.severity} -> {msg.route or 'queue'}, {how} {msg.incident}",
     )
 
 
@@ -159,7 +161,11 @@ def sli_recovered(s: Subject) -> Verdict:
     low = min((r.msg.sli for r in reports if r.t >= start - 300), default=None)
     back = next((r for r in reports if r.t >= start and r.msg.sli >= (e.sli_to or 0) - _SLACK), None)
     after = back.t - start if back else None
-    ok = back is not None and _within(e, after) and (e.sli_from is None or (low is not None and low <= e.sli_from + _SLACK))
+    ok = (
+        back is not None
+        and _within(e, after)
+        and (e.sli_from is None or (low is not None and low <= e.sli_from + _SLACK))
+    )
     fig = f"SLI {low:.0%} -> {back.msg.sli:.0%} after {_time(after)}" if back and low is not None else "never recovered"
     return Verdict(e.name or f"SLI of {e.service} recovered", ok, fig)
 
@@ -200,7 +206,11 @@ def canary(s: Subject) -> Verdict:
     e = s.e
     verdicts = [v for v in s.d.canaries if e.release is None or v.release == e.release]
     v = verdicts[-1] if verdicts else None
-    ok = v is not None and (e.verdict is None or v.verdict == e.verdict) and (e.live_after is None or v.live_after == e.live_after)
+    ok = (
+        v is not None
+        and (e.verdict is None or v.verdict == e.verdict)
+        and (e.live_after is None or v.live_after == e.live_after)
+    )
     fig = f"{v.release}: {v.verdict}, live is {v.live_after} ({v.reason})" if v else "no canary ran"
     return Verdict(e.name or "fix canaried & promoted to live", ok, fig)
 

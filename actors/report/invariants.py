@@ -33,13 +33,17 @@ def check_invariants(d: Digest, accounts: Accounts) -> list[Invariant]:
         )
     )
     unpaged = [
-        i for i, env in d.opened.items() if env.msg.severity == "sev1" and env.msg.action == "page" and i not in d.triggered
+        i
+        for i, env in d.opened.items()
+        if env.msg.severity == "sev1" and env.msg.action == "page" and i not in d.triggered
     ]
     out.append(
         Invariant("every sev1 paged", not d.pager_spoke or not unpaged, f"unpaged sev1: {', '.join(unpaged) or 'none'}")
     )
     late = [
-        f"{e.msg.incident}@{e.t:g}" for e in d.pages if e.msg.incident in resolved_at and e.t > resolved_at[e.msg.incident]
+        f"{e.msg.incident}@{e.t:g}"
+        for e in d.pages
+        if e.msg.incident in resolved_at and e.t > resolved_at[e.msg.incident]
     ]
     out.append(Invariant("no page after resolution", not late, f"late pages: {', '.join(late[:5]) or 'none'}"))
     backwards = d.time_backwards

@@ -84,9 +84,7 @@ def gather(trace: Trace, incident: str, topology: Topology, d: Digest | None = N
     alerts = set(opened.alerts)
     first_alert = next((e for e in d.alerts if e.msg.alert in alerts), None)
     start = first_alert.t if first_alert else opened_env.t
-    reports = [
-        e for e in d.sli.get(root, []) if e.msg.symptom == opened.symptom and start - 60 <= e.t <= end
-    ]
+    reports = [e for e in d.sli.get(root, []) if e.msg.symptom == opened.symptom and start - 60 <= e.t <= end]
     worst = min((e.msg.sli for e in reports), default=None)
     burned = None
     if reports:
@@ -97,9 +95,24 @@ def gather(trace: Trace, incident: str, topology: Topology, d: Digest | None = N
     steps = [e.msg for e in mine if isinstance(e.msg, StepTaken)]
     rollback = next((e.msg for e in mine if isinstance(e.msg, RolledBack)), None)
     chain = trace.ancestors(opened_env)
-    timeline = sorted({e.seq: e for e in [*([trigger] if trigger else []), *chain, *mine]}.values(), key=lambda e: e.seq)
+    timeline = sorted(
+        {e.seq: e for e in [*([trigger] if trigger else []), *chain, *mine]}.values(), key=lambda e: e.seq
+    )
     resolved = next((e.msg for e in mine if isinstance(e.msg, IncidentResolved)), None)
-    return Facts(opened, opened_env.t, metrics, trigger, first_alert, worst, burned, affected, steps, rollback, timeline, resolved)
+    return Facts(
+        opened,
+        opened_env.t,
+        metrics,
+        trigger,
+        first_alert,
+        worst,
+        burned,
+        affected,
+        steps,
+        rollback,
+        timeline,
+        resolved,
+    )
 
 
 @dataclass
@@ -124,7 +137,9 @@ class Story:
         elif trig is not None and isinstance(trig.msg, FaultStarted):
             fault = trig.msg
             sig = f" ({fault.signature})" if fault.signature else ""
-            text = f"{fault.service} began failing at {format_vtime(trig.t)}{sig}: its health fell to {fault.health:.0%}."
+            text = (
+                f"{fault.service} began failing at {format_vtime(trig.t)}{sig}: its health fell to {fault.health:.0%}."
+            )
             gap = f"no automatic failover around {fault.service}"
         else:
             text = "No deploy or fault in the trace precedes the incident; the trigger is unknown."
@@ -155,10 +170,8 @@ def _summary(s: Story) -> list[str]:
 
 def _impact(s: Story) -> list[str]:
     f, o, m = s.f, s.f.opened, s.f.metrics
-    lines = [
-        f"- Duration: {format_duration(s.duration) if s.duration is not None else 'still open'} "
-        f"(opened {format_vtime(f.opened_at)})"
-    ]
+    took = format_duration(s.duration) if s.duration is not None else "still open"
+    lines = [f"- Duration: {took} (opened {format_vtime(f.opened_at)})"]
     if f.worst_sli is not None:
         lines.append(f"- Worst SLI: {f.worst_sli:.1%}")
     if f.budget_burned is not None:
@@ -172,8 +185,10 @@ def _impact(s: Story) -> list[str]:
 def _root_cause(s: Story) -> list[str]:
     o, m = s.f.opened, s.f.metrics
     return [
-        f"The root cause is {o.root_service} ({o.symptom}): the alerting service none of whose dependencies "
-        f"alerted. {m.alerts} alert(s) were attributed to it; the symptoms above it were inhibited."
+        (
+            f"The root cause is {o.root_service} ({o.symptom}): the alerting service none of whose dependencies "
+            f"alerted. {m.alerts} alert(s) were attributed to it; the symptoms above it were inhibited."
+        )
     ]
 
 
@@ -188,7 +203,9 @@ def _detection(s: Story) -> list[str]:
         a = f.first_alert.msg
         burns = ", ".join(f"{k} {v:.1f}x" for k, v in a.burns.items())
         lag = f", {format_duration(f.first_alert.t - f.trigger.t)} after the trigger" if f.trigger else ""
-        lines.append(f"- {a.alert} {a.fingerprint} fired at {format_vtime(f.first_alert.t)}{lag}: {a.reason} (burn {burns}).")
+        lines.append(
+            f"- {a.alert} {a.fingerprint} fired at {format_vtime(f.first_alert.t)}{lag}: {a.reason} (burn {burns})."
+        )
     lines.append(f"- The incident opened at {format_vtime(f.opened_at)} after group_wait.")
     return lines
 
@@ -202,10 +219,11 @@ def _response(s: Story) -> list[str]:
     if m.dropped_acks:
         rules = sorted({v.rule for e in f.timeline if isinstance(e.msg, PageAcked) for v in e.faults})
         lines.append(f"- Dropped acknowledgements: {m.dropped_acks} (fault rules: {', '.join(rules)}).")
-    for e in s.escalations:
-        lines.append(f"- Escalated {e.msg.from_level} -> {e.msg.to_level} at {format_vtime(e.t)}: {e.msg.reason}.")
-    for h in s.handoffs:
-        lines.append(f"- {_role(h.level).capitalize()} handed off: {h.reason}.")
+    lines += [
+        f"- Escalated {e.msg.from_level} -> {e.msg.to_level} at {format_vtime(e.t)}: {e.msg.reason}."
+        for e in s.escalations
+    ]
+    lines += [f"- {_role(h.level).capitalize()} handed off: {h.reason}." for h in s.handoffs]
     if m.exhausted:
         lines.append("- The escalation ladder was exhausted: nobody acknowledged.")
     if m.time_to_resolve is not None:
@@ -225,17 +243,26 @@ def _resolution(s: Story) -> list[str]:
 
 def _action_items(s: Story) -> list[str]:
     m = s.f.metrics
-    items = [f"Close the gap: {s.gap}.", f"Keep regression-{s.f.opened.incident} in the eval set (added by this postmortem)."]
+    items = [
+        f"Close the gap: {s.gap}.",
+        f"Keep regression-{s.f.opened.incident} in the eval set (added by this postmortem).",
+    ]
     if m.dropped_acks or m.exhausted:
         items.append("Test the paging path of every level (acks were lost) and add a backup target per level.")
     if s.handoffs:
-        items.append("Let the first level run the runbook's first play, or route this symptom straight to the level that can.")
+        items.append(
+            "Let the first level run the runbook's first play, or route this symptom straight to the level that can."
+        )
     return [f"- [ ] {item}" for item in items]
 
 
 def _lessons(s: Story) -> list[str]:
     f, m = s.f, s.f.metrics
-    lines = ["**What went well**", "", f"- The correlator collapsed {m.alerts} alert(s) into one incident about the cause."]
+    lines = [
+        "**What went well**",
+        "",
+        f"- The correlator collapsed {m.alerts} alert(s) into one incident about the cause.",
+    ]
     if m.time_to_ack is not None:
         lines.append(f"- The page was acknowledged in {format_duration(m.time_to_ack)}.")
     if f.steps:

@@ -46,7 +46,9 @@ class Feed(Actor):
         return "script left" if self.left else None
 
 
-def fired(alert: str, service: str, symptom: str = "error_rate", severity: str = "sev1", action: str = "page") -> AlertFired:
+def fired(
+    alert: str, service: str, symptom: str = "error_rate", severity: str = "sev1", action: str = "page"
+) -> AlertFired:
     return AlertFired(
         alert=alert,
         fingerprint=f"{service}/{symptom}",
@@ -122,14 +124,17 @@ def test_a_late_batch_joins_as_one_update_naming_its_first_alerts() -> None:
     script: list[tuple[float, Message]] = [(60, fired("A-1", "db"))] + [
         (600, fired(f"A-{i}", service, symptom=symptom, severity="sev2"))
         for i, (service, symptom) in enumerate(
-            [("web", "latency"), ("auth", "latency"), ("web", "errors"), ("cart", "latency"), ("cart", "errors")], start=2
+            [("web", "latency"), ("auth", "latency"), ("web", "errors"), ("cart", "latency"), ("cart", "errors")],
+            start=2,
         )
     ]
     result = run(script)
     [update] = result.trace.of(IncidentUpdated)
     assert (update.t, update.msg.reason, update.msg.alert_count) == (630.0, "A-2, A-4, A-3 and 2 more joined", 6)  # type: ignore[attr-defined]
     assert update.msg.placements == [  # type: ignore[attr-defined]
-        ("web", "inhibited", ["A-2", "A-4"]), ("auth", "inhibited", ["A-3"]), ("cart", "inhibited", ["A-5", "A-6"])
+        ("web", "inhibited", ["A-2", "A-4"]),
+        ("auth", "inhibited", ["A-3"]),
+        ("cart", "inhibited", ["A-5", "A-6"]),
     ]
 
 
@@ -150,7 +155,8 @@ def test_a_resolved_incident_takes_no_new_alerts() -> None:
         (900, fired("A-2", "db")),
     ]
     result = run(script)
-    assert [(e.t, e.msg.incident, e.msg.by) for e in result.trace.of(IncidentResolved)][0] == (300.0, "INC-001", "correlator")  # type: ignore[attr-defined]
+    first = result.trace.of(IncidentResolved)[0]
+    assert (first.t, first.msg.incident, first.msg.by) == (300.0, "INC-001", "correlator")
     assert placements(result)[-1] == (930.0, "A-2", "INC-002", "root", "db")
 
 
@@ -203,7 +209,10 @@ def ticket(tid: str, text: str, service: str | None, users: int = 1) -> TicketFi
 
 
 def test_a_sev2_ticket_routes_to_l2_and_links_to_the_incident_above_its_service() -> None:
-    script: list[tuple[float, Message]] = [(60, fired("A-1", "db")), (300, ticket("T-1", "The answer was wrong", "web"))]
+    script: list[tuple[float, Message]] = [
+        (60, fired("A-1", "db")),
+        (300, ticket("T-1", "The answer was wrong", "web")),
+    ]
     result = run(script)
     triaged = result.trace.of(TicketTriaged)
     assert [(e.t, e.msg.severity, e.msg.route, e.msg.incident, e.msg.linked) for e in triaged] == [  # type: ignore[attr-defined]

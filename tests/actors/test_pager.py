@@ -109,9 +109,7 @@ def test_l1_and_l2_dropped_l3_acks() -> None:
 def test_all_dropped_the_ladder_repeats_then_is_exhausted_at_the_computed_time() -> None:
     result = run(drill(), drop_ack=["L1", "L2", "L3"])
     pages = [(e.t, e.msg.responder, e.msg.loop) for e in result.trace.of(Page)]  # type: ignore[attr-defined]
-    assert pages == [
-        (TRIGGER + i * 5 * MIN, who, i // 3) for i, who in enumerate(["alice", "bob", "carol"] * 2)
-    ]
+    assert pages == [(TRIGGER + i * 5 * MIN, who, i // 3) for i, who in enumerate(["alice", "bob", "carol"] * 2)]
     repeated = result.trace.of(LadderRepeated)
     assert [(e.t, e.msg.loop) for e in repeated] == [(TRIGGER + 15 * MIN, 1)]  # type: ignore[attr-defined]
     exhausted = result.trace.of(EscalationExhausted)
@@ -124,7 +122,7 @@ def test_acked_but_unresolved_goes_back_to_triggered_after_ack_timeout() -> None
     slow = "- {name: rebuild the cluster, action: mitigate, sli: 1.0, takes: 2h}"
     result = run(drill(runbook=slow))
     timed_out = result.trace.of(AckTimedOut)
-    assert [(e.t, e.msg.by) for e in timed_out][0] == (TRIGGER + 2 * MIN + 30 * MIN, "alice")  # type: ignore[attr-defined]
+    assert (timed_out[0].t, timed_out[0].msg.by) == (TRIGGER + 2 * MIN + 30 * MIN, "alice")
     repage = [e for e in result.trace.of(Page) if e.t == timed_out[0].t]
     assert [e.msg.responder for e in repage] == ["alice"]  # type: ignore[attr-defined]
     # alice (still working) acks the re-page after her delay: escalation halts again
@@ -135,10 +133,19 @@ def test_acked_but_unresolved_goes_back_to_triggered_after_ack_timeout() -> None
 def test_an_ack_at_exactly_the_deadline_escalates_first_then_still_acknowledges() -> None:
     result = run(drill(ack=("5m", "3m", "4m")))
     deadline = TRIGGER + 5 * MIN
-    at_deadline = [(e.msg.kind, getattr(e.msg, "responder", "") or getattr(e.msg, "by", "")) for e in result.trace if e.t == deadline]
+    at_deadline = [
+        (e.msg.kind, getattr(e.msg, "responder", "") or getattr(e.msg, "by", ""))
+        for e in result.trace
+        if e.t == deadline
+    ]
     # The rule: the deadline wins the tie (L2 is paged), and alice's ack of the same
     # instant still acknowledges the incident, so bob's later ack changes nothing.
-    assert at_deadline[:4] == [("Escalated", ""), ("Page", "bob"), ("PageAcked", "alice"), ("IncidentAcknowledged", "alice")]
+    assert at_deadline[:4] == [
+        ("Escalated", ""),
+        ("Page", "bob"),
+        ("PageAcked", "alice"),
+        ("IncidentAcknowledged", "alice"),
+    ]
     assert [e.msg.by for e in result.trace.of(IncidentAcknowledged)][:1] == ["alice"]  # type: ignore[attr-defined]
     assert len([e for e in result.trace.of(IncidentAcknowledged) if e.t < TRIGGER + 30 * MIN]) == 1
 
@@ -148,7 +155,9 @@ def test_sev3_never_pages_and_a_sev2_ticket_starts_at_l2() -> None:
   - {at: 1m, ticket: {id: T-1, reporter: ann, text: "export is a bit slow", service: api}}
   - {at: 2m, ticket: {id: T-2, reporter: ben, text: "the invoice total is wrong", service: api}}
 """
-    text = drill(extra_events=tickets).replace("  - {at: 10m, fault: {service: api, health: 0.5, signature: crashloop}}\n", "")
+    text = drill(extra_events=tickets).replace(
+        "  - {at: 10m, fault: {service: api, health: 0.5, signature: crashloop}}\n", ""
+    )
     result = run(text)
     queued = result.trace.of(TicketQueued)
     assert [(e.t, e.msg.incident) for e in queued] == [(MIN, "INC-001")]  # type: ignore[attr-defined]
@@ -174,7 +183,10 @@ escalation:
 runbooks:
   broken: [{name: restart, action: fix, signature: broken, takes: 1m, service: a}]
 events:
-""" + "".join(f"  - {{at: {10 + 20 * i}m, fault: {{service: {s}, health: 0.5, signature: broken}}}}\n" for i, s in enumerate("abcdef"))
+""" + "".join(
+    f"  - {{at: {10 + 20 * i}m, fault: {{service: {s}, health: 0.5, signature: broken}}}}\n"
+    for i, s in enumerate("abcdef")
+)
 
 
 def test_ack_loss_is_drawn_from_the_seed() -> None:

@@ -16,7 +16,11 @@ def test_scoring_and_the_offline_verdict() -> None:
     assert score(bad, list(EVAL.items())) == (0.5, ["refund window"])
     regression = [("regression-INC-001", "refund window", "30 days")]
     verdict = offline_verdict(bad, good, EVAL, regression)
-    assert (verdict.promote, verdict.failed_cases[0], verdict.reason) == (False, "regression-INC-001", "fails regression-INC-001")
+    assert (verdict.promote, verdict.failed_cases[0], verdict.reason) == (
+        False,
+        "regression-INC-001",
+        "fails regression-INC-001",
+    )
     assert offline_verdict(good, good, EVAL, regression).promote
     worse = offline_verdict(answers_of({"shipping": "never"}, EVAL), good, EVAL, [])
     assert not worse.promote and worse.reason == "scores 50% against live 100%"
@@ -24,7 +28,11 @@ def test_scoring_and_the_offline_verdict() -> None:
 
 def test_each_step_passes_fails_or_is_inconclusive() -> None:
     assert [analyse(s, 0.99, 0.94) for s in (0.995, 0.99, 0.96, 0.90, None)] == [
-        "pass", "pass", "inconclusive", "fail", "inconclusive"
+        "pass",
+        "pass",
+        "inconclusive",
+        "fail",
+        "inconclusive",
     ]
 
 
@@ -76,16 +84,21 @@ def test_an_inconclusive_step_holds_for_a_human() -> None:
 
 
 def test_a_rollback_goes_back_to_the_last_good_release_and_names_what_regressed() -> None:
-    text = CANARY.replace("QUALITY", "0.8").replace(
-        "  - {at: 10m, deploy: {release: v2, canary: true}}",
-        "  - {at: 10m, deploy: {release: v2}}",
-    ) + """
+    text = (
+        CANARY.replace("QUALITY", "0.8").replace(
+            "  - {at: 10m, deploy: {release: v2, canary: true}}",
+            "  - {at: 10m, deploy: {release: v2}}",
+        )
+        + """
 responders: [{name: ann, level: L1, ack_after: 1m}]
 escalation: {levels: [{name: L1, targets: [ann], escalate_after: 5m}]}
 runbooks: {error_rate: [{name: roll back, action: rollback, takes: 1m}]}
 """
-    text = text.replace("releases:\n  v1: {service: agent, quality: 1.0}\n  v2: {service: agent, quality: 0.8}",
-                        "releases:\n  v1: {service: agent, quality: 1.0}\n  v2: {service: agent, quality: 0.8, answers: {q: wrong}}")
+    )
+    text = text.replace(
+        "releases:\n  v1: {service: agent, quality: 1.0}\n  v2: {service: agent, quality: 0.8}",
+        "releases:\n  v1: {service: agent, quality: 1.0}\n  v2: {service: agent, quality: 0.8, answers: {q: wrong}}",
+    )
     result = build(parse_scenario(text)).run()
     rolled = result.trace.messages(RolledBack)
     assert [(r.bad, r.to, r.regressed) for r in rolled] == [("v2", "v1", ["q"])]

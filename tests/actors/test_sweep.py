@@ -14,7 +14,7 @@ DRILL = str(ROOT / "scenarios" / "escalation_drill.yaml")
 
 def test_seed_ranges_and_percentiles() -> None:
     assert parse_seeds("1..3,7") == [1, 2, 3, 7]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="runs backwards"):
         parse_seeds("5..1")
     assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
     assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 99) == 5.0

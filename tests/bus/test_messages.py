@@ -6,7 +6,7 @@ import ast
 import inspect
 from typing import get_args
 
-import bus.messages as messages
+from bus import messages
 from bus.messages import MESSAGE_TYPES, AnyMessage, Message, Page, parse_message
 from bus.vocab import SEVERITIES, worst
 
@@ -32,7 +32,9 @@ def test_every_message_field_has_a_line_of_doc() -> None:
             name = statement.target.id
             if name in ("family", "model_config") or (name == "kind" and node.name != "Message"):
                 continue  # a subclass's kind is its class name: documented once, on Message
-            described = isinstance(statement.value, ast.Call) and any(k.arg == "description" for k in statement.value.keywords)
+            described = isinstance(statement.value, ast.Call) and any(
+                k.arg == "description" for k in statement.value.keywords
+            )
             if not lines[statement.lineno - 2].strip().startswith("#:") and not described:
                 undocumented.append(f"{node.name}.{name}")
     assert undocumented == []

@@ -80,7 +80,10 @@ def test_the_broken_fix_is_rejected_and_the_gate_fails_6_of_7() -> None:
     proc = run_cli(str(ROOT / "scenarios" / "bad_deploy_broken_fix.yaml"), "--quiet")
     assert proc.returncode == 1
     assert "6/7 checks passed" in proc.stdout and "EVAL GATE: FAIL (exit 1)" in proc.stdout
-    assert "[FAIL] fix canaried & promoted to live: v3-fix: reject, live is v1-stable (fails regression-INC-001)" in proc.stdout
+    assert (
+        "[FAIL] fix canaried & promoted to live: v3-fix: reject, live is v1-stable (fails regression-INC-001)"
+        in proc.stdout
+    )
 
 
 def test_provider_outage_postmortem_has_every_section_the_timeline_and_names_no_one() -> None:

@@ -139,4 +139,7 @@ def test_first_roots_on_a_diamond_with_an_open_root() -> None:
     firsts = t.first_roots({"web", "auth", "db"}, marked={"db"})
     db = t.rank("db")
     assert firsts == {"web": (db, db), "auth": (db, db), "db": (db, db)}
-    assert t.first_roots({"web", "cart"}, marked={"db"}) == {"web": (t.rank("cart"), None), "cart": (t.rank("cart"), None)}
+    assert t.first_roots({"web", "cart"}, marked={"db"}) == {
+        "web": (t.rank("cart"), None),
+        "cart": (t.rank("cart"), None),
+    }

@@ -68,6 +68,8 @@ def test_colour_on_a_terminal_and_none_in_a_pipe() -> None:
 
 
 def test_no_color_is_honoured() -> None:
-    proc = run_cli(str(ROOT / "scenarios" / "provider_outage.yaml"), "--quiet", env={"NO_COLOR": "1", "FORCE_COLOR": "1"})
+    proc = run_cli(
+        str(ROOT / "scenarios" / "provider_outage.yaml"), "--quiet", env={"NO_COLOR": "1", "FORCE_COLOR": "1"}
+    )
     assert proc.returncode == 0
     assert not re.search(r"\x1b\[[0-9;]*3[0-9]m", proc.stdout)  # no foreground colours

@@ -184,7 +184,9 @@ def test_burn_1_means_the_budget_is_exactly_spent(objective: float, total: int) 
     more_fast=st.integers(0, 100),
     more_slow=st.integers(0, 1000),
 )
-def test_more_bad_outcomes_never_lower_the_severity(fast_bad: int, slow_bad: int, more_fast: int, more_slow: int) -> None:
+def test_more_bad_outcomes_never_lower_the_severity(
+    fast_bad: int, slow_bad: int, more_fast: int, more_slow: int
+) -> None:
     rank = {"ok": 0, "ticket": 1, "page": 2}
     sev = {None: 0, "sev3": 1, "sev2": 2, "sev1": 3}
     before = alert(SLO99, (100 - fast_bad, 100), (1000 - slow_bad, 1000))

@@ -15,5 +15,5 @@ def test_every_check_the_schema_allows_has_a_function_and_no_other() -> None:
 
 
 def test_the_postmortem_sections_are_its_renderers_in_order() -> None:
-    assert SECTIONS == [name for name, _ in RENDERERS]
+    assert [name for name, _ in RENDERERS] == SECTIONS
     assert SECTIONS[0] == "Summary" and SECTIONS[-1] == "Timeline" and len(set(SECTIONS)) == 10
