@@ -2,7 +2,8 @@
 
 Alerts are deduplicated by fingerprint (service/symptom) and held for ``group_wait``
 (30 s, as Alertmanager) before anything is decided, so a storm arrives as one batch.
-Each batch is decided in one pass over the topology (:meth:`Topology.root_causes`):
+Each batch is decided in one pass over the topology (:meth:`Topology.first_roots`: each
+alerting service's first root, and its first root with an open incident):
 
 - an alert on a service whose root cause already has an open incident joins it
   (``IncidentUpdated``), inhibited by that cause;

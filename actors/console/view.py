@@ -1,6 +1,7 @@
 """The console: a trace worth watching, a live status panel, and the run report.
 
-This is the only module that imports rich; it reads envelopes and never touches the
+The console layer (with the command line, which makes the ``Console``) is the only place
+rich is imported, and a test holds it there; it reads envelopes and never touches the
 simulation. One line per message: virtual time (and the drill's wall time), sender ->
 recipients, the kind coloured by actor family, a short summary, the incident as a tag.
 Dropped, delayed and duplicated copies show the rule that hit them; escalations stand out.

@@ -1,7 +1,8 @@
 """SLO arithmetic: SLIs, error budgets, burn rates, multi-window alert policies, windows.
 
-Pure functions and small classes with no actor or bus imports. The API reads like the
-course lab's, so its examples read the same here::
+Pure functions and small classes with no actor or engine imports (only the shared words of
+``bus/vocab.py``). The API reads like the course lab's, so its examples read the same
+here::
 
     >>> slo = SLO("answer-success", 0.99)
     >>> round(burn_rate(slo, [True] * 997 + [False] * 3), 2)

@@ -1,4 +1,8 @@
-"""The simulated service (the lab's MockSystem made real), with no actor or bus imports.
+"""The world: the simulated services (the lab's MockSystem made real), pure logic.
+
+The monitor owns one :class:`ServiceModel` and changes it as the world's messages say
+(faults from the scenario, releases from the release manager, mitigations and fixes from
+responders); nothing else reads it.
 
 Each service's own health is the live release's quality times the health factor of each
 active fault; a mitigation in place lifts it to at least the mitigation's level; and the

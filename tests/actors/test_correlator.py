@@ -90,7 +90,7 @@ def test_a_storm_over_a_shared_dependency_pages_once_about_the_cause() -> None:
     ]
     result = run(script)
     opened = result.trace.of(IncidentOpened)
-    assert [(e.t, e.msg.incident, e.msg.root_service, e.msg.severity, e.msg.alerts) for e in opened] == [  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.incident, e.msg.root_service, e.msg.severity, e.msg.alerts) for e in opened] == [
         (90.0, "INC-001", "db", "sev1", ["A-3", "A-1", "A-2", "A-4"])
     ]
     assert placements(result) == [
@@ -106,7 +106,7 @@ def test_a_storm_over_a_shared_dependency_pages_once_about_the_cause() -> None:
 
 def test_two_independent_failures_make_two_incidents() -> None:
     result = run([(60, fired("A-1", "db")), (60, fired("A-2", "batch", severity="sev3", action="ticket"))])
-    opened = [(e.msg.incident, e.msg.root_service, e.msg.action) for e in result.trace.of(IncidentOpened)]  # type: ignore[attr-defined]
+    opened = [(e.msg.incident, e.msg.root_service, e.msg.action) for e in result.trace.of(IncidentOpened)]
     assert opened == [("INC-001", "db", "page"), ("INC-002", "batch", "ticket")]
 
 
@@ -114,7 +114,7 @@ def test_a_late_alert_joins_the_open_incident_after_group_wait() -> None:
     result = run([(60, fired("A-1", "db")), (600, fired("A-2", "web", symptom="latency", severity="sev2"))])
     assert placements(result)[-1] == (630.0, "A-2", "INC-001", "inhibited", "db")
     updated = result.trace.of(IncidentUpdated)
-    assert [(e.t, e.msg.alert_count, e.msg.affected_count, e.msg.severity) for e in updated] == [  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.alert_count, e.msg.affected_count, e.msg.severity) for e in updated] == [
         (630.0, 2, 2, "sev1")
     ]
     assert len(result.trace.of(IncidentOpened)) == 1
@@ -130,8 +130,8 @@ def test_a_late_batch_joins_as_one_update_naming_its_first_alerts() -> None:
     ]
     result = run(script)
     [update] = result.trace.of(IncidentUpdated)
-    assert (update.t, update.msg.reason, update.msg.alert_count) == (630.0, "A-2, A-4, A-3 and 2 more joined", 6)  # type: ignore[attr-defined]
-    assert update.msg.placements == [  # type: ignore[attr-defined]
+    assert (update.t, update.msg.reason, update.msg.alert_count) == (630.0, "A-2, A-4, A-3 and 2 more joined", 6)
+    assert update.msg.placements == [
         ("web", "inhibited", ["A-2", "A-4"]),
         ("auth", "inhibited", ["A-3"]),
         ("cart", "inhibited", ["A-5", "A-6"]),
@@ -177,7 +177,7 @@ def test_an_alert_that_expires_takes_its_severity_out_of_the_batch() -> None:
     result = run(script)
     assert placements(result) == [(75.0, "A-1", None, "expired", None), (90.0, "A-2", "INC-001", "root", "db")]
     opened = result.trace.of(IncidentOpened)
-    assert [(e.t, e.msg.severity, e.msg.action, e.msg.alerts) for e in opened] == [(90.0, "sev3", "ticket", ["A-2"])]  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.severity, e.msg.action, e.msg.alerts) for e in opened] == [(90.0, "sev3", "ticket", ["A-2"])]
 
 
 def test_an_incident_resolves_itself_when_its_last_alert_resolves() -> None:
@@ -188,7 +188,7 @@ def test_an_incident_resolves_itself_when_its_last_alert_resolves() -> None:
         (400, resolved("A-2", "web")),
     ]
     result = run(script)
-    assert [(e.t, e.msg.incident, e.msg.reason) for e in result.trace.of(IncidentResolved)] == [  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.incident, e.msg.reason) for e in result.trace.of(IncidentResolved)] == [
         (400.0, "INC-001", "all 2 alerts resolved")
     ]
 
@@ -201,7 +201,7 @@ def test_a_repeated_fingerprint_is_a_duplicate_that_can_raise_severity() -> None
     result = run(script)
     assert placements(result)[-1] == (300.0, "A-1", "INC-001", "duplicate", "db")
     update = result.trace.of(IncidentUpdated)[-1]
-    assert (update.t, update.msg.severity) == (300.0, "sev1")  # type: ignore[attr-defined]
+    assert (update.t, update.msg.severity) == (300.0, "sev1")
 
 
 def ticket(tid: str, text: str, service: str | None, users: int = 1) -> TicketFiled:
@@ -215,16 +215,16 @@ def test_a_sev2_ticket_routes_to_l2_and_links_to_the_incident_above_its_service(
     ]
     result = run(script)
     triaged = result.trace.of(TicketTriaged)
-    assert [(e.t, e.msg.severity, e.msg.route, e.msg.incident, e.msg.linked) for e in triaged] == [  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.severity, e.msg.route, e.msg.incident, e.msg.linked) for e in triaged] == [
         (300.0, "sev2", "L2", "INC-001", True)
     ]
-    assert result.trace.of(IncidentUpdated)[-1].msg.tickets == ["T-1"]  # type: ignore[attr-defined]
+    assert result.trace.of(IncidentUpdated)[-1].msg.tickets == ["T-1"]
 
 
 def test_an_unmatched_ticket_opens_a_ticket_only_incident_and_sev3_never_pages() -> None:
     result = run([(60, ticket("T-1", "search is slow sometimes", "batch"))])
     opened = result.trace.of(IncidentOpened)
-    assert [(e.msg.incident, e.msg.source, e.msg.severity, e.msg.action, e.msg.route) for e in opened] == [  # type: ignore[attr-defined]
+    assert [(e.msg.incident, e.msg.source, e.msg.severity, e.msg.action, e.msg.route) for e in opened] == [
         ("INC-001", "ticket", "sev3", "ticket", None)
     ]
     assert result.ending == "done"  # a ticket in the queue does not hold the run open
@@ -264,4 +264,4 @@ def test_the_storm_drill_collapses_40_alerts_into_5_incidents_and_says_why() -> 
     assert [len([p for p in placed if p.incident == f"INC-00{i}"]) for i in range(2, 6)] == [2, 2, 2, 2]
     first = result.trace.first(IncidentOpened, incident="INC-001")
     assert first is not None and first.t == 11 * 60 + 30  # the first sample after the deploy, + group_wait
-    assert first.msg.severity == "sev1" and first.msg.burns["fast"] == 20.0  # type: ignore[attr-defined]
+    assert first.msg.severity == "sev1" and first.msg.burns["fast"] == 20.0

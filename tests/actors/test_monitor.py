@@ -58,9 +58,9 @@ def test_the_page_fires_and_resolves_at_the_times_the_policy_predicts() -> None:
     result = build(parse_scenario(OUTAGE)).run()
     fired = result.trace.of(AlertFired)
     resolved = result.trace.of(AlertResolved)
-    assert [(e.t, e.msg.severity) for e in fired] == [(predicted_fire, "sev1")]  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.severity) for e in fired] == [(predicted_fire, "sev1")]
     assert [e.t for e in resolved] == [predicted_resolve]
-    assert resolved[0].msg.alert == fired[0].msg.alert == "A-001"  # type: ignore[attr-defined]
+    assert resolved[0].msg.alert == fired[0].msg.alert == "A-001"
     assert result.ending == "done" and result.ended_at == predicted_resolve
 
 
@@ -68,15 +68,15 @@ def test_provider_outage_reproduces_the_lab_figures() -> None:
     result = build(load_scenario(str(ROOT / "scenarios" / "provider_outage.yaml"))).run()
     reports = {e.t: e.msg for e in result.trace.of(SliReported)}
     before = reports[600.0]
-    assert (before.sli, before.budget_remaining, before.burns["slow"], before.action) == (0.997, 0.7, 0.3, "ok")  # type: ignore[attr-defined]
+    assert (before.sli, before.budget_remaining, before.burns["slow"], before.action) == (0.997, 0.7, 0.3, "ok")
     page = result.trace.first(AlertFired)
     assert page is not None and page.t == 660.0
     msg = page.msg
-    assert (msg.service, msg.severity, msg.action) == ("support-agent", "sev1", "page")  # type: ignore[attr-defined]
-    assert {k: round(v, 1) for k, v in msg.burns.items()} == {"fast": 50.0, "slow": 8.0}  # type: ignore[attr-defined]
-    assert msg.reason == "fast burn 50.0x (error budget gone in hours)"  # type: ignore[attr-defined]
+    assert (msg.service, msg.severity, msg.action) == ("support-agent", "sev1", "page")
+    assert {k: round(v, 1) for k, v in msg.burns.items()} == {"fast": 50.0, "slow": 8.0}
+    assert msg.reason == "fast burn 50.0x (error budget gone in hours)"
     # the provider's 503s show in the support agent's logs: triage will name the runbook from it
-    assert msg.labels == {"team": "ai-support", "tier": "1", "error": "model_provider_outage"}  # type: ignore[attr-defined]
+    assert msg.labels == {"team": "ai-support", "tier": "1", "error": "model_provider_outage"}
 
 
 STORM = """
@@ -98,7 +98,7 @@ events:
 
 def test_a_failing_dependency_makes_every_service_above_it_alert() -> None:
     result = build(parse_scenario(STORM)).run()
-    fired = [(e.t, e.msg.fingerprint, e.msg.labels.get("error")) for e in result.trace.of(AlertFired)]  # type: ignore[attr-defined]
+    fired = [(e.t, e.msg.fingerprint, e.msg.labels.get("error")) for e in result.trace.of(AlertFired)]
     assert sorted(f for _, f, _ in fired) == sorted(
         ["web/error_rate", "api/error_rate", "db/error_rate", "web/latency", "api/latency"]
     )
@@ -115,7 +115,7 @@ def test_random_outcomes_follow_the_seed() -> None:
 
     def slis(seed: int) -> list[float]:
         scenario = parse_scenario(text).model_copy(update={"seed": seed})
-        return [e.msg.sli for e in build(scenario).run().trace.of(SliReported)][:40]  # type: ignore[attr-defined]
+        return [e.msg.sli for e in build(scenario).run().trace.of(SliReported)][:40]
 
     assert slis(1) == slis(1)
     assert slis(1) != slis(2)

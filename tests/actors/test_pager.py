@@ -89,7 +89,7 @@ def test_no_drops_l1_acks_after_its_delay_and_nothing_escalates() -> None:
 def test_drop_ack_l1_pages_l2_exactly_escalate_after_later_and_l2_acks() -> None:
     result = run(drill(), drop_ack=["L1"])
     dropped = [e for e in result.trace.of(PageAcked) if e.faults]
-    assert [(e.t, e.msg.responder, e.faults[0].rule) for e in dropped] == [(TRIGGER + 2 * MIN, "alice", "drop-ack-L1")]  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.responder, e.faults[0].rule) for e in dropped] == [(TRIGGER + 2 * MIN, "alice", "drop-ack-L1")]
     assert timeline(result, Page, Escalated, IncidentAcknowledged) == [
         (TRIGGER, "Page", "alice"),
         (TRIGGER + 5 * MIN, "Escalated", "L2"),
@@ -101,17 +101,17 @@ def test_drop_ack_l1_pages_l2_exactly_escalate_after_later_and_l2_acks() -> None
 def test_l1_and_l2_dropped_l3_acks() -> None:
     result = run(drill(), drop_ack=["L1", "L2"])
     acked = result.trace.of(IncidentAcknowledged)
-    assert [(e.t, e.msg.by, e.msg.level, e.msg.after) for e in acked] == [  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.by, e.msg.level, e.msg.after) for e in acked] == [
         (TRIGGER + 14 * MIN, "carol", "L3", 14 * MIN)
     ]
 
 
 def test_all_dropped_the_ladder_repeats_then_is_exhausted_at_the_computed_time() -> None:
     result = run(drill(), drop_ack=["L1", "L2", "L3"])
-    pages = [(e.t, e.msg.responder, e.msg.loop) for e in result.trace.of(Page)]  # type: ignore[attr-defined]
+    pages = [(e.t, e.msg.responder, e.msg.loop) for e in result.trace.of(Page)]
     assert pages == [(TRIGGER + i * 5 * MIN, who, i // 3) for i, who in enumerate(["alice", "bob", "carol"] * 2)]
     repeated = result.trace.of(LadderRepeated)
-    assert [(e.t, e.msg.loop) for e in repeated] == [(TRIGGER + 15 * MIN, 1)]  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.loop) for e in repeated] == [(TRIGGER + 15 * MIN, 1)]
     exhausted = result.trace.of(EscalationExhausted)
     # 3 levels x 5m x (1 + repeat 1) after the trigger
     assert [e.t for e in exhausted] == [TRIGGER + 3 * 5 * MIN * 2]
@@ -124,7 +124,7 @@ def test_acked_but_unresolved_goes_back_to_triggered_after_ack_timeout() -> None
     timed_out = result.trace.of(AckTimedOut)
     assert (timed_out[0].t, timed_out[0].msg.by) == (TRIGGER + 2 * MIN + 30 * MIN, "alice")
     repage = [e for e in result.trace.of(Page) if e.t == timed_out[0].t]
-    assert [e.msg.responder for e in repage] == ["alice"]  # type: ignore[attr-defined]
+    assert [e.msg.responder for e in repage] == ["alice"]
     # alice (still working) acks the re-page after her delay: escalation halts again
     reacked = [e.t for e in result.trace.of(IncidentAcknowledged)]
     assert reacked[:2] == [TRIGGER + 2 * MIN, timed_out[0].t + 2 * MIN]
@@ -146,7 +146,7 @@ def test_an_ack_at_exactly_the_deadline_escalates_first_then_still_acknowledges(
         ("PageAcked", "alice"),
         ("IncidentAcknowledged", "alice"),
     ]
-    assert [e.msg.by for e in result.trace.of(IncidentAcknowledged)][:1] == ["alice"]  # type: ignore[attr-defined]
+    assert [e.msg.by for e in result.trace.of(IncidentAcknowledged)][:1] == ["alice"]
     assert len([e for e in result.trace.of(IncidentAcknowledged) if e.t < TRIGGER + 30 * MIN]) == 1
 
 
@@ -160,11 +160,11 @@ def test_sev3_never_pages_and_a_sev2_ticket_starts_at_l2() -> None:
     )
     result = run(text)
     queued = result.trace.of(TicketQueued)
-    assert [(e.t, e.msg.incident) for e in queued] == [(MIN, "INC-001")]  # type: ignore[attr-defined]
-    assert {e.msg.incident for e in result.trace.of(Page)} == {"INC-002"}  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.incident) for e in queued] == [(MIN, "INC-001")]
+    assert {e.msg.incident for e in result.trace.of(Page)} == {"INC-002"}
     triggered = result.trace.first(IncidentTriggered, incident="INC-002")
-    assert triggered is not None and (triggered.t, triggered.msg.level) == (2 * MIN, "L2")  # type: ignore[attr-defined]
-    assert result.trace.first(Page, incident="INC-002").msg.responder == "bob"  # type: ignore[union-attr]
+    assert triggered is not None and (triggered.t, triggered.msg.level) == (2 * MIN, "L2")
+    assert result.trace.first(Page, incident="INC-002").msg.responder == "bob"
 
 
 STORMY = """
@@ -201,25 +201,25 @@ def test_ack_loss_is_drawn_from_the_seed() -> None:
 def test_the_lab_runbook_takes_the_sli_from_50_to_85_to_95_to_100_and_resolves_after_3_steps() -> None:
     result = build(load_scenario(str(ROOT / "scenarios" / "provider_outage.yaml"))).run()
     steps = result.trace.of(StepTaken)
-    assert [e.msg.step for e in steps] == [  # type: ignore[attr-defined]
+    assert [e.msg.step for e in steps] == [
         "switch to the fallback model",
         "serve cached answers where possible",
         "shed low-priority traffic",
     ]
-    slis = {e.t: e.msg.sli for e in result.trace.of(SliReported)}  # type: ignore[attr-defined]
+    slis = {e.t: e.msg.sli for e in result.trace.of(SliReported)}
     after = [slis[min(t for t in slis if t > s.t)] for s in steps]
     before = slis[max(t for t in slis if t <= steps[0].t)]
     assert [round(x, 2) for x in [before, *after]] == [0.5, 0.85, 0.95, 1.0]
     resolved = result.trace.first(IncidentResolved, incident="INC-001")
-    assert resolved is not None and resolved.msg.by == "alice"  # type: ignore[attr-defined]
-    assert "after 3 step(s)" in resolved.msg.reason  # type: ignore[attr-defined]
+    assert resolved is not None and resolved.msg.by == "alice"
+    assert "after 3 step(s)" in resolved.msg.reason
 
 
 def test_a_rollback_step_at_l1_hands_off_to_l2() -> None:
     rollback = "- {name: roll back the deploy, action: mitigate, sli: 1.0, min_level: L2, takes: 1m}"
     result = run(drill(runbook=rollback))
     handed = result.trace.of(HandedOff)
-    assert [(e.t, e.msg.responder, e.msg.reason) for e in handed] == [  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.responder, e.msg.reason) for e in handed] == [
         (TRIGGER + 2 * MIN, "alice", "'roll back the deploy' needs L2 or above")
     ]
     assert timeline(result, Escalated, IncidentAcknowledged, StepTaken)[1:] == [
@@ -232,5 +232,5 @@ def test_a_rollback_step_at_l1_hands_off_to_l2() -> None:
 
 def test_a_phone_that_is_off_never_answers() -> None:
     result = run(drill(phone="off"))
-    assert [e.msg.by for e in result.trace.of(IncidentAcknowledged)][:1] == ["bob"]  # type: ignore[attr-defined]
-    assert result.trace.first(Escalated) is not None and result.trace.first(Escalated).t == TRIGGER + 5 * MIN  # type: ignore[union-attr]
+    assert [e.msg.by for e in result.trace.of(IncidentAcknowledged)][:1] == ["bob"]
+    assert result.trace.first(Escalated) is not None and result.trace.first(Escalated).t == TRIGGER + 5 * MIN

@@ -59,7 +59,7 @@ def run(quality: float) -> list[object]:
 
 def test_a_good_candidate_steps_10_50_100_and_is_promoted() -> None:
     trace = run(1.0)
-    weights = [(e.t, e.msg.weight) for e in trace if isinstance(e.msg, ReleaseLive) and e.msg.candidate]  # type: ignore[attr-defined]
+    weights = [(e.t, e.msg.weight) for e in trace if isinstance(e.msg, ReleaseLive) and e.msg.candidate]
     assert weights == [(600.0, 0.1), (900.0, 0.5), (1200.0, 1.0)]
     verdict = trace[-1].msg
     assert isinstance(verdict, CanaryVerdict)
@@ -70,10 +70,10 @@ def test_a_candidate_that_hurts_the_sli_is_aborted_and_live_stays() -> None:
     # At 10% of traffic, quality 0.2 gives 0.9 * 1.0 + 0.1 * 0.2 = 92% < 94%: a failure.
     trace = run(0.2)
     steps = [e.msg for e in trace if isinstance(e.msg, CanaryStep)]
-    assert [(s.weight, s.result) for s in steps] == [(0.1, "fail")]  # type: ignore[attr-defined]
+    assert [(s.weight, s.result) for s in steps] == [(0.1, "fail")]
     verdicts = [e.msg for e in trace if isinstance(e.msg, CanaryVerdict)]
     assert [(v.verdict, v.live_after) for v in verdicts] == [("abort", "v1")]
-    assert trace[-2].msg.release == "v1" and trace[-2].msg.candidate is None  # type: ignore[attr-defined]  # traffic back on v1
+    assert trace[-2].msg.release == "v1" and trace[-2].msg.candidate is None  # traffic back on v1
 
 
 def test_an_inconclusive_step_holds_for_a_human() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from actors.engine.runtime import RunResult
 from actors.pipeline import Options, build
-from actors.postmortem_writer import SECTIONS
+from actors.report.postmortem import SECTIONS
 from actors.report.digest import response_metrics
 from bus.messages import (
     AlertFired,
@@ -50,13 +50,13 @@ def test_bad_deploy_storyline() -> None:
     assert at(r, Deployed, release="v2-regressed") == 10 * MIN
     opened = r.trace.first(IncidentOpened, incident="INC-001")
     assert opened is not None and opened.t == 11 * MIN + 30
-    assert (opened.msg.severity, opened.msg.sli, opened.msg.burns["fast"]) == ("sev1", 0.8, 20.0)  # type: ignore[attr-defined]
+    assert (opened.msg.severity, opened.msg.sli, opened.msg.burns["fast"]) == ("sev1", 0.8, 20.0)
     assert at(r, Page, incident="INC-001", responder="alice") == 11 * MIN + 30
     assert at(r, Escalated, incident="INC-001", to_level="L2") == 13 * MIN + 30  # alice may not roll back
     assert at(r, IncidentAcknowledged, incident="INC-001", by="bob") == 16 * MIN + 30
     assert at(r, TicketTriaged, ticket="T-1", severity="sev2", route="L2", incident="INC-001") == 14 * MIN
     assert at(r, RolledBack, bad="v2-regressed", to="v1-stable") == 17 * MIN + 30
-    slis = [(e.t, e.msg.sli) for e in r.trace.of(SliReported) if e.msg.slo == "answer-success"]  # type: ignore[attr-defined]
+    slis = [(e.t, e.msg.sli) for e in r.trace.of(SliReported) if e.msg.slo == "answer-success"]
     assert (17 * MIN, 0.8) in slis and (18 * MIN, 1.0) in slis  # 80% -> 100% at the first sample after
     assert at(r, IncidentResolved, incident="INC-001", by="bob") == 18 * MIN
     case = r.trace.messages(RegressionCaseAdded)[0].case
@@ -113,7 +113,7 @@ def test_provider_outage_storyline() -> None:
 def test_drop_ack_l1_on_bad_deploy_shows_in_the_trace_and_the_postmortem() -> None:
     r = drill("bad_deploy", drop_ack=["L1"])
     dropped = [e for e in r.trace.of(PageAcked) if e.faults]
-    assert [(e.t, e.msg.responder, e.faults[0].rule) for e in dropped] == [(13 * MIN + 30, "alice", "drop-ack-L1")]  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.responder, e.faults[0].rule) for e in dropped] == [(13 * MIN + 30, "alice", "drop-ack-L1")]
     assert at(r, Escalated, incident="INC-001", to_level="L2") == 16 * MIN + 30  # escalate_after 5m
     pm = r.trace.messages(PostmortemWritten)[0].markdown
     response = pm.split("## Response")[1].split("## Resolution")[0]
@@ -133,17 +133,17 @@ def test_stale_index_is_fixed_by_the_reindex() -> None:
     # The slow burn opens a sev3 ticket first; when it crosses 6x the alert becomes a sev2
     # page, and the ticket is triggered as a page.
     opened = r.trace.first(IncidentOpened)
-    assert opened is not None and opened.msg.severity == "sev3"  # type: ignore[attr-defined]
+    assert opened is not None and opened.msg.severity == "sev3"
     triggered = r.trace.first(IncidentTriggered, incident="INC-001")
-    assert triggered is not None and triggered.msg.severity == "sev2" and triggered.t > opened.t  # type: ignore[attr-defined]
-    steps = [e.msg.step for e in r.trace.for_incident("INC-001") if e.kind == "StepTaken"]  # type: ignore[attr-defined]
+    assert triggered is not None and triggered.msg.severity == "sev2" and triggered.t > opened.t
+    steps = [e.msg.step for e in r.trace.for_incident("INC-001") if e.kind == "StepTaken"]
     assert steps == ["clear the answer cache", "reindex the search index"]
     assert r.trace.first(IncidentResolved, incident="INC-001") is not None
 
 
 def test_escalation_drill_off_shift_l1_and_lossy_l2() -> None:
     r = drill("escalation_drill")
-    pages = [(e.t - r.trace.of(Page)[0].t, e.msg.responder) for e in r.trace.of(Page)]  # type: ignore[attr-defined]
+    pages = [(e.t - r.trace.of(Page)[0].t, e.msg.responder) for e in r.trace.of(Page)]
     assert pages[:2] == [(0.0, "frank"), (5 * MIN, "gina")]  # frank is asleep: no ack, L2 at +5m
     acks = r.trace.messages(IncidentAcknowledged)
     assert acks and acks[0].by in ("gina", "hugo")

@@ -74,7 +74,7 @@ def test_handler_names_follow_the_message_kind() -> None:
 
 def test_a_run_replies_on_virtual_time_with_causal_parents_and_ends_when_settled() -> None:
     result = make([(60, "q1"), (90, "q2")]).run()
-    notes = [(e.t, e.sender, e.msg.text, e.parent, e.incident) for e in result.trace.of(DrillNote)]  # type: ignore[attr-defined]
+    notes = [(e.t, e.sender, e.msg.text, e.parent, e.incident) for e in result.trace.of(DrillNote)]
     assert notes == [
         (60.0, "script", "q1", None, "INC-001"),
         (90.0, "script", "q2", None, "INC-001"),
@@ -113,7 +113,7 @@ def test_with_restart_the_actor_comes_back_and_the_run_goes_on() -> None:
     restarted = result.trace.messages(ActorRestarted)[0]
     assert restarted.replayed == 3  # the trace up to the restart
     # The restart forgot the pending answer to q1 (its timers went with its state); q3 is answered.
-    assert [(e.t, e.msg.text) for e in result.trace.of(DrillNote)][-1] == (200.0, "echo q3")  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.text) for e in result.trace.of(DrillNote)][-1] == (200.0, "echo q3")
     assert result.ending == "done"
 
 
@@ -124,7 +124,7 @@ def test_a_message_without_a_handler_is_logged_not_swallowed() -> None:
     rt.bus.subscribe(mute.name, DrillNote)
     result = rt.run()
     unhandled = result.trace.of(Unhandled)
-    assert [(e.t, e.msg.actor, e.msg.message_seq, e.parent) for e in unhandled] == [(5.0, "mute", 1, 1)]  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.actor, e.msg.message_seq, e.parent) for e in unhandled] == [(5.0, "mute", 1, 1)]
 
 
 def test_a_runtime_deadlock_names_the_busy_actor_and_what_it_waits_on() -> None:
@@ -186,7 +186,7 @@ def test_timers_of_an_instant_fire_in_the_order_set_whichever_actor_set_them() -
     rt.add(Speaker("b", rt, [(0, 100, "b")]))
     rt.add(Speaker("c", rt, [(20, 100, "c")]))
     result = rt.run()
-    said = [(e.t, e.msg.text) for e in result.trace.of(DrillNote)]  # type: ignore[attr-defined]
+    said = [(e.t, e.msg.text) for e in result.trace.of(DrillNote)]
     assert said == [(100.0, "b"), (100.0, "a+now"), (100.0, "c"), (100.0, "a (set at the instant)")]
 
 
@@ -211,7 +211,7 @@ def test_actors_woken_together_handle_their_mail_in_the_order_it_arrived() -> No
     rt.add(Relay("z", rt, ["end"]))
     rt.add(Actor("end", rt))
     result = rt.run()
-    order = [(e.t, e.sender, e.msg.text) for e in result.trace.of(DrillNote)]  # type: ignore[attr-defined]
+    order = [(e.t, e.sender, e.msg.text) for e in result.trace.of(DrillNote)]
     assert order == [
         (5.0, "script", "x"),
         (5.0, "hub", "x>z"),
@@ -245,7 +245,7 @@ def test_a_timer_set_while_timers_fire_does_not_hold_back_those_due_earlier() ->
     rt = Runtime(seed=1)
     rt.add(Chain("chain", rt))
     result = rt.run()
-    assert [(e.t, e.msg.text) for e in result.trace.of(DrillNote)] == [  # type: ignore[attr-defined]
+    assert [(e.t, e.msg.text) for e in result.trace.of(DrillNote)] == [
         (10.0, "first"),
         (20.0, "second"),
         (50.0, "third"),
@@ -299,7 +299,7 @@ def test_send_many_says_each_message_as_send_would() -> None:
     rt.add(Script("script", rt, [(60, "sing")]))
     rt.add(Chorus("chorus", rt))
     result = rt.run()
-    notes = [(e.seq, e.t, e.sender, e.msg.text, e.parent, e.incident) for e in result.trace.of(DrillNote)]  # type: ignore[attr-defined]
+    notes = [(e.seq, e.t, e.sender, e.msg.text, e.parent, e.incident) for e in result.trace.of(DrillNote)]
     assert notes == [
         (1, 60.0, "script", "sing", None, "INC-001"),
         (2, 60.0, "chorus", "la 0", 1, "INC-001"),
