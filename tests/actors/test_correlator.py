@@ -114,9 +114,7 @@ def test_a_late_alert_joins_the_open_incident_after_group_wait() -> None:
     result = run([(60, fired("A-1", "db")), (600, fired("A-2", "web", symptom="latency", severity="sev2"))])
     assert placements(result)[-1] == (630.0, "A-2", "INC-001", "inhibited", "db")
     updated = result.trace.of(IncidentUpdated)
-    assert [(e.t, e.msg.alert_count, e.msg.affected_count, e.msg.severity) for e in updated] == [
-        (630.0, 2, 2, "sev1")
-    ]
+    assert [(e.t, e.msg.alert_count, e.msg.affected_count, e.msg.severity) for e in updated] == [(630.0, 2, 2, "sev1")]
     assert len(result.trace.of(IncidentOpened)) == 1
 
 

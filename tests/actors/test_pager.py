@@ -101,9 +101,7 @@ def test_drop_ack_l1_pages_l2_exactly_escalate_after_later_and_l2_acks() -> None
 def test_l1_and_l2_dropped_l3_acks() -> None:
     result = run(drill(), drop_ack=["L1", "L2"])
     acked = result.trace.of(IncidentAcknowledged)
-    assert [(e.t, e.msg.by, e.msg.level, e.msg.after) for e in acked] == [
-        (TRIGGER + 14 * MIN, "carol", "L3", 14 * MIN)
-    ]
+    assert [(e.t, e.msg.by, e.msg.level, e.msg.after) for e in acked] == [(TRIGGER + 14 * MIN, "carol", "L3", 14 * MIN)]
 
 
 def test_all_dropped_the_ladder_repeats_then_is_exhausted_at_the_computed_time() -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from actors.engine.runtime import RunResult
 from actors.pipeline import Options, build
-from actors.report.postmortem import SECTIONS
 from actors.report.digest import response_metrics
+from actors.report.postmortem import SECTIONS
 from bus.messages import (
     AlertFired,
     CanaryVerdict,
