@@ -249,7 +249,7 @@ class Actor:
                     else:
                         handler(msg, env)
                 except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
-                    self.host.actor_crashed(self, env, exc)
+                    self.crashed(env, exc)
                     if self.dead or bus.closed:
                         self.current = None
                         break
@@ -271,7 +271,7 @@ class Actor:
         try:
             fn()
         except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
-            self.host.actor_crashed(self, None, exc)
+            self.crashed(None, exc)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
