@@ -27,7 +27,7 @@ from actors.pager import Level, Pager
 from actors.postmortem_writer import PostmortemWriter
 from actors.release_manager import ReleaseManager
 from actors.responder import Responder
-from bus.bus import Bus
+from bus.bus import DEFAULT_INSTANT_LIMIT, Bus
 from bus.faults import FaultLayer, FaultRule
 from scenarios.checks import actor_names, check_scenario
 from scenarios.loader import ScenarioError
@@ -47,6 +47,8 @@ class Options:
     drop_ack: list[str] = field(default_factory=list)
     #: --ack-loss: the chance any ack is dropped
     ack_loss: float = 0.0
+    #: --instant-limit: messages or timers at one virtual instant that make a livelock
+    instant_limit: int = DEFAULT_INSTANT_LIMIT
 
 
 def build(scenario: Scenario, options: Options | None = None, path: str = "<scenario>") -> Runtime:
@@ -56,6 +58,7 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     until = scenario.until if options.until is None else options.until
     faults = FaultLayer(rng=random.Random(f"{seed}:faults"))
     bus = Bus(faults=faults)
+    bus.instant_limit = options.instant_limit
     runtime = Runtime(seed, bus, until=until, restart=scenario.supervision.restart)
 
     topology = check_scenario(scenario, path)

@@ -1,38 +1,50 @@
 """Run a drill: ``python -m actors.run SCENARIO.yaml [options]``.
 
-Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input (nothing run,
-nothing written), 3 a crash inside the simulation (an actor crashed, a virtual deadlock,
-or a broken invariant such as message accounting), 130 interrupted (Ctrl-C).
+Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input or an output
+that cannot be written (checked before anything runs; nothing written), 3 a crash inside
+the simulation (an actor crashed, a virtual deadlock or livelock, or a broken invariant
+such as message accounting), even if printing the report fails afterwards; 130, 143, 129
+interrupted by Ctrl-C, SIGTERM, SIGHUP (nothing written).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shlex
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Iterator, Sequence
+from typing import IO, NoReturn
 
 import yaml
 from rich.console import Console
 
 from actors.console.view import TraceView
-from actors.engine.runtime import RunResult
+from actors.engine.runtime import FAILED_ENDINGS, RunResult, Runtime
+from actors.outputs import OutputError, Outputs
 from actors.pipeline import Options, build
 from actors.report.digest import digest
 from actors.report.gate import evaluate
 from actors.report.invariants import check_invariants
-from bus.messages import PostmortemWritten, RegressionCaseAdded
-from bus.trace import JsonlSink, Trace
+from bus.bus import DEFAULT_INSTANT_LIMIT
+from bus.messages import Message, PostmortemWritten, RegressionCaseAdded
+from bus.text import printable
+from bus.trace import Envelope
 from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
+from scenarios.budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, check_budget, format_bytes, parse_bytes
 from scenarios.loader import ScenarioError, load_scenario
-from scenarios.schema import Scenario
+from scenarios.schema import MAX_SEED, Scenario
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_EXPECTATION, EXIT_INPUT, EXIT_CRASH = 0, 1, 2, 3
+#: --speed bounds: a thousandth of real time to a billion times faster.
+MIN_SPEED, MAX_SPEED = 0.001, 1e9
 
 EPILOG = """\
 examples:
@@ -67,20 +79,50 @@ def _speed(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number (virtual seconds per wall second, e.g. 600)"
+            f"{_arg(text)} is not a number (virtual seconds per wall second, e.g. 600)"
         ) from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a number above 0 (e.g. 600)")
+    if not MIN_SPEED <= value <= MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"{_arg(text)} must lie between {MIN_SPEED:g} and {MAX_SPEED:g} (e.g. 600)")
     return value
+
+
+def _seed(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{_arg(text)} is not a seed (a whole number from 0 to 2**63 - 1)")
+    return int(text)
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_bytes(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{_arg(text)} is not a size (e.g. 512M, 4G)") from None
+
+
+def _arg(text: str) -> str:
+    """An argument quoted for an error line: escaped, and short."""
+    shown = repr(text[:40] + ("..." if len(text) > 40 else ""))
+    return printable(shown)
 
 
 def _probability(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a probability (a number from 0 to 1, e.g. 0.3)") from None
+        raise argparse.ArgumentTypeError(
+            f"{_arg(text)} is not a probability (a number from 0 to 1, e.g. 0.3)"
+        ) from None
     if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a probability (a number from 0 to 1, e.g. 0.3)")
+        raise argparse.ArgumentTypeError(f"{_arg(text)} is not a probability (a number from 0 to 1, e.g. 0.3)")
+    return value
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 13:
+        raise argparse.ArgumentTypeError(f"{_arg(text)} is not a whole number (e.g. 200000)")
+    value = int(text)
+    if not 1 <= value <= 10**12:
+        raise argparse.ArgumentTypeError(f"{_arg(text)} must lie between 1 and 10**12")
     return value
 
 
@@ -92,7 +134,7 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("scenario", nargs="?", help="the scenario file (YAML)")
-    parser.add_argument("--seed", type=int, help="the run's seed (default: the scenario's seed:)")
+    parser.add_argument("--seed", type=_seed, help="the run's seed (default: the scenario's seed:)")
     parser.add_argument("--until", type=_duration, metavar="DURATION", help="stop at this virtual time (e.g. 6h)")
     parser.add_argument(
         "--speed", type=_speed, metavar="X", help="X virtual seconds per wall second (default: as fast as possible)"
@@ -107,11 +149,34 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--ack-loss", type=_probability, default=0.0, metavar="P", help="drop any ack with probability P"
     )
+    parser.add_argument(
+        "--instant-limit",
+        type=_count,
+        default=DEFAULT_INSTANT_LIMIT,
+        metavar="N",
+        help=f"messages or timers at one virtual instant that end the run as a livelock (default {DEFAULT_INSTANT_LIMIT:,})",
+    )
+    parser.add_argument(
+        "--max-memory",
+        type=_size,
+        default=DEFAULT_MAX_MEMORY,
+        metavar="SIZE",
+        help=f"refuse a run estimated to need more memory than this (default {format_bytes(DEFAULT_MAX_MEMORY)})",
+    )
+    parser.add_argument(
+        "--max-work",
+        type=_count,
+        default=DEFAULT_MAX_WORK,
+        metavar="N",
+        help=f"refuse a run estimated to take more steps than this (default {DEFAULT_MAX_WORK:,})",
+    )
     parser.add_argument("--trace-out", metavar="FILE", help="write the trace as JSON lines to FILE")
     parser.add_argument(
         "--out", metavar="DIR", help="write postmortems (DIR/postmortems/INC-001.md) and regression cases here"
     )
-    parser.add_argument("--force", action="store_true", help="overwrite files that --out would write")
+    parser.add_argument(
+        "--force", action="store_true", help="replace files that --trace-out, --svg and --out would write"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the report, not the trace")
     parser.add_argument("--verbose", action="store_true", help="also print SLI reports and release weights")
     parser.add_argument("--only", metavar="KINDS", help="print only these message kinds (e.g. Page,Ack)")
@@ -122,7 +187,37 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912 - the CLI's steps, in order
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: stop as Ctrl-C does (a BaseException, so no actor's
+    handler can swallow it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the run like Ctrl-C while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _terminate) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.schema:
         print(json.dumps(Scenario.model_json_schema(), indent=2))
@@ -132,19 +227,76 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912 - the CLI's
         print("python -m actors.run: error: name a scenario file, e.g. scenarios/bad_deploy.yaml", file=sys.stderr)
         return EXIT_INPUT
     try:
-        scenario = load_scenario(args.scenario)
-        drop = [level.strip() for arg in args.drop_ack for level in arg.split(",") if level.strip()]
-        options = Options(seed=args.seed, until=args.until, drop_ack=drop, ack_loss=args.ack_loss)
-        runtime = build(scenario, options, path=args.scenario)
-        _check_output(args.trace_out, "--trace-out")
-        _check_out_dir(args.out)
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        scenario, runtime, outputs = prepare(args)
+        stream = outputs.stream("--trace-out") if args.trace_out else None
+    except (ScenarioError, OutputError) as exc:
+        _error(str(exc))
         return EXIT_INPUT
+    except OSError as exc:
+        _error(f"--trace-out {printable(args.trace_out)}: cannot be written ({exc.strerror})")
+        return EXIT_INPUT
+    views: list[TraceView] = []
+    try:
+        with _stoppable():
+            return _run(args, argv, scenario, runtime, outputs, stream, views)
+    except (KeyboardInterrupt, Terminated) as exc:
+        outputs.discard()
+        signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+        when = f" at {format_vtime(views[0].status.now)}" if views else ""
+        with contextlib.suppress(OSError):
+            print(f"interrupted{when} ({signal.Signals(signum).name}): nothing written", file=sys.stderr)
+        return 128 + signum
+    except BaseException:
+        outputs.discard()
+        raise
 
-    sink = JsonlSink(args.trace_out) if args.trace_out else None
-    if sink is not None:
-        runtime.bus.trace.sinks.append(sink)
+
+def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
+    """Everything checked before anything runs: the scenario, its budget, the outputs."""
+    sources: list[str] = []
+    scenario = load_scenario(args.scenario, sources=sources)
+    drop = [level.strip() for arg in args.drop_ack for level in arg.split(",") if level.strip()]
+    options = Options(
+        seed=args.seed, until=args.until, drop_ack=drop, ack_loss=args.ack_loss, instant_limit=args.instant_limit
+    )
+    runtime = build(scenario, options, path=args.scenario)
+    check_budget(scenario, args.scenario, args.until, max_memory=args.max_memory, max_work=args.max_work)
+    outputs = Outputs(force=args.force, protected=sources)
+    if args.trace_out is not None:
+        outputs.file("--trace-out", args.trace_out)
+    if args.svg is not None:
+        outputs.file("--svg", args.svg)
+    if args.out is not None:
+        outputs.folder("--out", args.out)
+        outputs.out_file("regression_cases.yaml")
+        postmortems = os.path.join(args.out, "postmortems")
+        if os.path.isdir(postmortems) and not os.path.islink(postmortems) and not args.force:
+            held = sorted(n for n in os.listdir(postmortems) if n.endswith(".md"))
+            if held:
+                raise OutputError(
+                    f"--out {printable(args.out)}: {printable(os.path.join(postmortems, held[0]))} already exists "
+                    "(use --force to replace postmortems, or another --out)"
+                )
+        outputs.out_folder("postmortems")
+    return scenario, runtime, outputs
+
+
+def _run(
+    args: argparse.Namespace,
+    argv: Sequence[str] | None,
+    scenario: Scenario,
+    runtime: Runtime,
+    outputs: Outputs,
+    stream: IO[str] | None,
+    views: list[TraceView],
+) -> int:
+    if stream is not None:
+        write = stream.write
+
+        def to_file(env: Envelope[Message]) -> None:
+            write(env.to_json() + "\n")
+
+        runtime.bus.trace.sinks.append(to_file)
     console = make_console(args)
     ladder = scenario.escalation
     view = TraceView(
@@ -158,77 +310,75 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912 - the CLI's
         live_panel=not args.svg,  # a recording keeps every refresh of the panel: picture the lines
         escalate_after={lv.name: lv.escalate_after for lv in ladder.levels} if ladder else {},
     )
+    views.append(view)
     runtime.bus.trace.sinks.append(view)
-    try:
-        with view:
-            # The wall clock enters here only, to pace --speed; the simulation never reads it.
-            result = runtime.run(speed=args.speed, pacer=(time.monotonic, time.sleep))
-    except KeyboardInterrupt:
-        if sink is not None:
-            sink.discard()
-        print(f"interrupted at {format_vtime(view.status.now)}: nothing written", file=sys.stderr)
-        return 130
-    except BaseException:
-        if sink is not None:
-            sink.discard()
-        raise
+    with view:
+        # The wall clock enters here only, to pace --speed; the simulation never reads it.
+        result = runtime.run(speed=args.speed, pacer=(time.monotonic, time.sleep))
     code = report(scenario, args, result, view)
     if args.out and code != EXIT_CRASH:
-        try:
-            written = write_outputs(result.trace, args.out, args.force)
-        except ScenarioError as exc:
-            if sink is not None:
-                sink.discard()
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_INPUT
-        for path in written:
-            console.print(f"wrote {path}", highlight=False)
-    if sink is not None:
-        sink.commit()
+        for pm in result.trace.messages(PostmortemWritten):
+            outputs.put("--out", pm.markdown, "postmortems", f"{pm.incident}.md")
+        cases = [c.case.model_dump(mode="json", exclude_none=True) for c in result.trace.messages(RegressionCaseAdded)]
+        if cases:
+            outputs.put("--out", yaml.safe_dump(cases, sort_keys=False, allow_unicode=True), "regression_cases.yaml")
     if args.svg:
         shown = [a for a in (sys.argv[1:] if argv is None else argv) if a not in (args.svg, "--svg")]
-        console.save_svg(args.svg, title="python -m actors.run " + " ".join(shown))
+        outputs.put("--svg", console.export_svg(title=printable("python -m actors.run " + " ".join(shown))))
+    try:
+        written = outputs.commit()
+    except OutputError as exc:
+        _error(str(exc))
+        return EXIT_CRASH if code == EXIT_CRASH else EXIT_INPUT
+    view.say([f"wrote {path}" for path in written])
     return code
 
 
+def _error(line: str) -> None:
+    """One line on stderr (a closed stderr is not worth a traceback)."""
+    with contextlib.suppress(OSError):
+        print(f"error: {printable(line)}", file=sys.stderr, flush=True)
+
+
 def replay_command(args: argparse.Namespace, seed: int) -> str:
-    """The command that replays this run exactly: the seed and every flag that changes it."""
-    parts = ["python -m actors.run", args.scenario, "--seed", str(seed)]
+    """The command that replays this run exactly: the seed and every flag that changes it,
+    each shell-quoted, so the line is safe to paste whatever the scenario's file name."""
+    parts = ["python", "-m", "actors.run", args.scenario, "--seed", str(seed)]
     for level in args.drop_ack:
         parts += ["--drop-ack", level]
     if args.ack_loss:
         parts += ["--ack-loss", f"{args.ack_loss:g}"]
     if args.until is not None:
         parts += ["--until", format_duration(args.until)]
-    return " ".join(parts)
+    if args.instant_limit != DEFAULT_INSTANT_LIMIT:
+        parts += ["--instant-limit", str(args.instant_limit)]
+    return printable(" ".join(shlex.quote(part) for part in parts))
 
 
 def make_console(args: argparse.Namespace) -> Console:
-    """A terminal gets colour and the live panel; a pipe gets plain lines. NO_COLOR is
-    honoured by rich. --svg records (in colour) what is printed."""
-    if args.svg:
-        return Console(record=True, force_terminal=True, color_system="truecolor", width=140)
-    console = Console()
-    if not console.is_terminal:  # a pipe or a file: wide enough that tables do not fold
-        console = Console(width=140)
+    """A terminal gets colour and the live panel; a pipe gets plain lines (NO_COLOR is
+    honoured by rich). --svg also records what is printed, in colour unless NO_COLOR."""
+    console = Console(record=bool(args.svg))
+    if args.svg or not console.is_terminal:  # a pipe, a file or a picture: wide enough that tables do not fold
+        console = Console(record=bool(args.svg), width=140)
     return console
 
 
 def report(scenario: Scenario, args: argparse.Namespace, result: RunResult, view: TraceView) -> int:
-    """Print the end-of-run report and the eval gate; return the exit code."""
+    """Print the end-of-run report and the eval gate; return the exit code, which the
+    report's printing cannot change: a crash is 3 even if the console fails."""
     seed = args.seed if args.seed is not None else scenario.seed
     endings = {
         "done": "the scenario finished",
         "until": "cut off at --until",
         "deadlock": "virtual deadlock",
         "crash": "an actor crashed",
+        "livelock": "livelock: virtual time stopped moving",
     }
     header = f"== {scenario.name}: run over at {format_vtime(result.ended_at)} ({endings[result.ending]}) =="
     lines = [f"messages: {result.accounts.describe()}"]
     if result.busy and result.ending == "until":
         lines.append("still busy at cut-off: " + "; ".join(result.busy))
-    if args.trace_out:
-        lines.append(f"trace written to {args.trace_out}")
     d = digest(result.trace)
     if not args.out and d.postmortems:
         lines.append("postmortems and regression cases: not written (add --out DIR to write them)")
@@ -236,54 +386,21 @@ def report(scenario: Scenario, args: argparse.Namespace, result: RunResult, view
     invariants = check_invariants(d, result.accounts)
     broken = [i for i in invariants if not i.held]
     lines += [f"[FAIL] invariant: {inv.name}: {inv.detail}" for inv in broken]
-    failed = bool(broken) or result.ending in ("deadlock", "crash")
+    failed = bool(broken) or result.ending in FAILED_ENDINGS
     verdicts = [] if failed else evaluate(scenario.expect, d, [p.name for p in scenario.responders])
-    view.report(d, header, lines, verdicts)
+    if broken or result.ending in FAILED_ENDINGS:
+        code = EXIT_CRASH
+    else:
+        code = EXIT_OK if all(v.passed for v in verdicts) else EXIT_EXPECTATION
+    try:
+        view.report(d, header, lines, verdicts)
+    except Exception as exc:  # noqa: BLE001 - the verdict stands whatever the console does
+        _error(f"the report could not be printed ({type(exc).__name__}: {exc})")
     if broken:
-        print(f"error: {len(broken)} invariant(s) broken: {', '.join(i.name for i in broken)}", file=sys.stderr)
-        return EXIT_CRASH
-    if result.ending in ("deadlock", "crash"):
-        print(f"error: {result.problem}", file=sys.stderr)
-        return EXIT_CRASH
-    return EXIT_OK if all(v.passed for v in verdicts) else EXIT_EXPECTATION
-
-
-def write_outputs(trace: Trace, out: str, force: bool) -> list[str]:
-    """Write every postmortem and the regression cases under *out*: all or nothing."""
-    files: dict[str, str] = {}
-    for pm in trace.messages(PostmortemWritten):
-        files[os.path.join(out, "postmortems", f"{pm.incident}.md")] = pm.markdown
-    cases = [c.case.model_dump(mode="json", exclude_none=True) for c in trace.messages(RegressionCaseAdded)]
-    if cases:
-        files[os.path.join(out, "regression_cases.yaml")] = yaml.safe_dump(cases, sort_keys=False, allow_unicode=True)
-    clash = [path for path in files if os.path.exists(path)]
-    if clash and not force:
-        raise ScenarioError(f"--out {out}: {clash[0]} already exists (use --force to overwrite, or another --out)")
-    for path, text in files.items():
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-    return list(files)
-
-
-def _check_out_dir(path: str | None) -> None:
-    if path is None:
-        return
-    parts = os.path.normpath(path).split(os.sep)
-    if ".." in path.replace("\\", "/").split("/") or parts[0] == "..":
-        raise ScenarioError(f"--out {path}: climbs out of the working folder with '..' (name a folder below it)")
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise ScenarioError(f"--out {path}: is a file, not a folder (name a folder)")
-
-
-def _check_output(path: str | None, flag: str) -> None:
-    if path is None:
-        return
-    if os.path.isdir(path):
-        raise ScenarioError(f"{flag} {path}: is a directory (name a file)")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise ScenarioError(f"{flag} {path}: the folder {parent} does not exist (create it first)")
+        _error(f"{len(broken)} invariant(s) broken: {', '.join(i.name for i in broken)}")
+    elif result.ending in FAILED_ENDINGS:
+        _error(str(result.problem))
+    return code
 
 
 if __name__ == "__main__":

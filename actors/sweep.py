@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from actors.engine.runtime import FAILED_ENDINGS
 from actors.pipeline import Options, build
 from actors.report.digest import digest
 from actors.report.gate import evaluate
@@ -56,7 +57,7 @@ def run_seed(path: str, seed: int, ack_loss: float = 0.0, drop_ack: Sequence[str
     out = SeedResult(seed, ending=result.ending, problem=result.problem)
     d = digest(result.trace)
     out.invariants = {i.name: i.held for i in check_invariants(d, result.accounts)}
-    if result.ending in ("deadlock", "crash"):
+    if result.ending in FAILED_ENDINGS:
         out.checks = {"run completes": False}
         return out
     people = [p.name for p in scenario.responders]
@@ -152,7 +153,7 @@ def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> in
             print(f"  {label}: none")
     exhausted = [r.seed for r in results if r.exhausted]
     print(f"  ladder exhausted: {len(exhausted) / n:.1%} of seeds")
-    crashed = [r for r in results if r.ending in ("deadlock", "crash")]
+    crashed = [r for r in results if r.ending in FAILED_ENDINGS]
     for r in crashed[:5]:
         print(f"  seed {r.seed}: {r.problem}")
     if not failing:

@@ -54,7 +54,9 @@ T = TypeVar("T")
 #: (read the wall clock, sleep in real time): what --speed paces by, handed in by the CLI.
 Pacer = tuple[Callable[[], float], Callable[[float], None]]
 
-# Two timers closer than this fire together; fixed so every machine behaves the same.
+# Timers due within this of now fire now; fixed so every machine behaves the same. Due
+# times are compared with <=, so a timer due exactly now fires even where float spacing
+# is coarser than this (virtual time is bounded: bus/vtime.py MAX_SECONDS).
 _RESOLUTION = 1e-9
 _NEVER = float("inf")
 
@@ -227,10 +229,10 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         else:
             self._idle(scheduled)
         end = self._now + self._clock_resolution
-        if self._alarm_at < end:
+        if self._alarm_at <= end:
             self._alarm_at = _NEVER
             ready.append(self._alarm)
-        while scheduled and scheduled[0]._when < end:
+        while scheduled and scheduled[0]._when <= end:
             timer = heapq.heappop(scheduled)
             timer._scheduled = False
             ready.append(timer)

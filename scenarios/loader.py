@@ -9,14 +9,24 @@ problem and the fix, e.g. ``x.yaml: events[1].at: '5 minutes' is not a duration 
 from __future__ import annotations
 
 import os
+import stat
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bus.text import printable
 from scenarios.schema import Scenario
 
-__all__ = ["MAX_BYTES", "MAX_NODES", "ScenarioError", "format_loc", "load_scenario", "parse_scenario"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_NODES",
+    "ScenarioError",
+    "format_loc",
+    "load_scenario",
+    "parse_scenario",
+    "read_text",
+]
 
 MAX_BYTES = 1 << 20  # a drill is a few kilobytes; a megabyte is generous
 MAX_NODES = 100_000  # YAML nodes after expanding aliases
@@ -27,32 +37,50 @@ class ScenarioError(ValueError):
     """A scenario that cannot be run; the message is the one line the user sees."""
 
 
-def load_scenario(path: str, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read, parse and validate the scenario at *path*."""
-    if not os.path.exists(path):
-        raise ScenarioError(f"{path}: no such file (check the path)")
-    if os.path.isdir(path):
-        raise ScenarioError(f"{path}: is a directory, not a scenario file (name a .yaml file)")
+def load_scenario(path: str, overrides: dict[str, Any] | None = None, sources: list[str] | None = None) -> Scenario:
+    """Read, parse and validate the scenario at *path*; append the real path of every file
+    read (the scenario and its bases) to *sources*."""
+    text = read_text(path, "scenario")
+    if sources is not None:
+        sources.append(os.path.realpath(path))
+    return parse_scenario(text, path, overrides, sources)
+
+
+def read_text(path: str, what: str, limit: int = MAX_BYTES) -> str:
+    """The UTF-8 text of the regular file at *path*, at most *limit* bytes, or one
+    :class:`ScenarioError` line saying why not (never the file's content)."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_BYTES:
-            raise ScenarioError(f"{path}: {size} bytes is too large for a scenario (at most {MAX_BYTES})")
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file (check the path)") from None
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ScenarioError(f"{path}: is a directory, not a {what} file (name a .yaml file)")
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError(f"{path}: is not a regular file (a {what} is a .yaml file)")
+    if info.st_size > limit:
+        raise ScenarioError(f"{path}: {info.st_size} bytes is too large for a {what} (at most {limit})")
     try:
-        text = raw.decode("utf-8")
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(raw) > limit:  # it grew while we looked
+        raise ScenarioError(f"{path}: more than {limit} bytes is too large for a {what} (at most {limit})")
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}; save the file as UTF-8)"
         ) from None
-    return parse_scenario(text, path, overrides)
 
 
-def parse_scenario(text: str, path: str = "<scenario>", overrides: dict[str, Any] | None = None) -> Scenario:
+def parse_scenario(
+    text: str, path: str = "<scenario>", overrides: dict[str, Any] | None = None, sources: list[str] | None = None
+) -> Scenario:
     data = _read_mapping(text, path)
-    data = _extend(data, path, depth=0)
+    data = _extend(data, path, depth=0, sources=sources)
     if overrides:
         data = {**data, **overrides}
     try:
@@ -71,9 +99,13 @@ def _read_mapping(text: str, path: str) -> dict[str, Any]:
     return data
 
 
-def _extend(data: dict[str, Any], path: str, depth: int) -> dict[str, Any]:
+def _extend(data: dict[str, Any], path: str, depth: int, sources: list[str] | None = None) -> dict[str, Any]:
     """``extends: base.yaml``: the base scenario (a file beside this one), with this file's
-    fields laid over it: mappings merge key by key, everything else replaces."""
+    fields laid over it: mappings merge key by key, everything else replaces.
+
+    The base must be a file in the same folder once symbolic links are resolved: a link
+    that leads out of the folder is refused, and the base's size is limited as the
+    scenario's is."""
     base_name = data.get("extends")
     if base_name is None:
         return data
@@ -83,22 +115,27 @@ def _extend(data: dict[str, Any], path: str, depth: int) -> dict[str, Any]:
         or "/" in base_name
         or "\\" in base_name
         or base_name.startswith(".")
+        or not base_name.isprintable()
     ):
         raise ScenarioError(
-            f"{path}: extends: {base_name!r} must name a scenario file in the same folder (e.g. bad_deploy.yaml)"
+            f"{path}: extends: {_show(base_name)} must name a scenario file in the same folder (e.g. bad_deploy.yaml)"
         )
     if depth >= 4:
         raise ScenarioError(f"{path}: extends: more than 4 levels of extends (is there a loop?)")
-    base_path = os.path.join(os.path.dirname(path), base_name)
-    if not os.path.isfile(base_path):
+    folder = os.path.dirname(path)
+    base_path = os.path.join(folder, base_name)
+    if not os.path.lexists(base_path):
         raise ScenarioError(f"{path}: extends: no scenario file {base_path} (check the name)")
-    with open(base_path, "rb") as fh:
-        raw = fh.read(MAX_BYTES + 1)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{base_path}: not UTF-8 text (save the file as UTF-8)") from None
-    base = _extend(_read_mapping(text, base_path), base_path, depth + 1)
+    real_folder = os.path.realpath(folder or ".")
+    if os.path.dirname(os.path.realpath(base_path)) != real_folder:
+        raise ScenarioError(
+            f"{path}: extends: {base_path} leads out of the scenario's folder through a symbolic link "
+            "(copy the base beside the scenario)"
+        )
+    text = read_text(base_path, "scenario")
+    if sources is not None:
+        sources.append(os.path.realpath(base_path))
+    base = _extend(_read_mapping(text, base_path), base_path, depth + 1, sources)
     own = {k: v for k, v in data.items() if k != "extends"}
     merged: dict[str, Any] = _merge(base, own)
     return merged
@@ -113,8 +150,51 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, stricter: a key given twice in one mapping is an error (YAML
+    1.2 says keys are unique; PyYAML keeps the last silently), and a value that does not
+    construct (``2026-02-30``, an integer of 5000 digits) is an error at its line."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                continue  # an unhashable key: the constructor says so below
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {_show(key)} is given twice in one mapping (keep one)", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def _guarded(constructor: Any) -> Any:
+    def construct(loader: _Loader, node: yaml.Node) -> Any:
+        try:
+            return constructor(loader, node)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_show(node.value)} is not a valid {node.tag.rsplit(':', 1)[-1]} ({exc})", node.start_mark
+            ) from None
+
+    return construct
+
+
+for _tag, _constructor in list(yaml.SafeLoader.yaml_constructors.items()):
+    if _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"):
+        _Loader.add_constructor(_tag, _guarded(_constructor))
+
+
 def _read_yaml(text: str, path: str) -> Any:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters at once
+        raise ScenarioError(f"{path}: {_yaml_problem(exc)} (scenarios are plain text)") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -128,17 +208,22 @@ def _read_yaml(text: str, path: str) -> Any:
             name = tag.split("tag", 1)[-1].strip().strip("'")
             name = name.replace("tag:yaml.org,2002:", "!!")
             raise ScenarioError(
-                f"{path}:{where} the tag {name} is not allowed (scenarios are plain YAML: remove the tag)"
+                f"{path}:{where} the tag {printable(name)} is not allowed (scenarios are plain YAML: remove the tag)"
             ) from None
-        raise ScenarioError(f"{path}:{where} {tag or exc}") from None
+        raise ScenarioError(f"{path}:{where} {printable(tag) or 'a value does not construct'}") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path}:{_mark(mark)} malformed YAML: {problem} (fix the syntax there)") from None
+        raise ScenarioError(f"{path}:{_mark(getattr(exc, 'problem_mark', None))} {_yaml_problem(exc)}") from None
     except RecursionError:
         raise ScenarioError(f"{path}: nested too deeply to be a scenario (at most {MAX_DEPTH} levels)") from None
     finally:
         loader.dispose()
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"a control character ({exc.character!r}) at offset {exc.position} is not allowed in YAML"
+    problem = getattr(exc, "problem", None) or "cannot be parsed"
+    return f"malformed YAML: {printable(problem)} (fix the syntax there)"
 
 
 def _mark(mark: Any) -> str:
@@ -207,7 +292,11 @@ def _first_error(exc: ValidationError, path: str) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    """A short quoted value for an error line: repr escapes control and bidi characters."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        text = "a number too long to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -9,11 +9,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
-from bus.vtime import parse_duration
+from bus.text import identifier_problem
+from bus.vtime import format_duration, parse_duration
 
-__all__ = ["Duration", "Event", "FaultSpec", "Scenario", "Supervision"]
+__all__ = ["MAX_SEED", "Duration", "Event", "FaultSpec", "Scenario", "Supervision"]
+
+#: Seeds are 0 .. 2**63 - 1 (the CLI's --seed too).
+MAX_SEED = 2**63 - 1
 
 Duration = Annotated[
     float,
@@ -34,17 +47,34 @@ def _listify(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-Names = Annotated[list[str], BeforeValidator(_listify)]
+def _identifier(value: str) -> str:
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+#: A name that reaches addressing, arguments or file names (bus/text.py says the rule).
+Ident = Annotated[str, AfterValidator(_identifier)]
+Names = Annotated[list[Ident], BeforeValidator(_listify)]
+
+#: The longest request-count window (a billion requests).
+MAX_WINDOW_REQUESTS = 1_000_000_000
+#: The highest objective: six nines (a budget of one request in a million).
+MAX_OBJECTIVE = 0.999999
+#: The largest burn-rate threshold and sensitivity (a burn of a million times the budget).
+MAX_RATE = 1_000_000.0
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown fields are errors; no number is infinite or NaN (``.inf`` is not a rate).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class FaultSpec(Strict):
     """A rule of the bus's fault layer: drop, delay or duplicate matching messages."""
 
-    name: str | None = Field(None, description="shown in the trace; defaults to action-#index")
+    name: Ident | None = Field(None, description="shown in the trace; defaults to action-#index")
     action: Literal["drop", "delay", "duplicate"]
     kind: Names = Field(default_factory=list, description="message kinds it applies to (empty: all)")
     sender: Names = Field(default_factory=list, description="sender names (empty: all)")
@@ -69,10 +99,10 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 class ServiceDef(Strict):
     """A service of the dependency graph."""
 
-    name: str
+    name: Ident
     depends_on: Names = Field(default_factory=list, description="services this one calls")
     team: str | None = None
-    tier: int | None = Field(None, ge=0)
+    tier: int | None = Field(None, ge=0, le=1000)
     quality: Fraction = Field(1.0, description="share of good requests when nothing is wrong")
     impact: Fraction = Field(1.0, description="how much of its work needs its dependencies")
     requests_per_minute: float | None = Field(None, gt=0, le=1_000_000, description="overrides traffic:")
@@ -84,6 +114,8 @@ def _window(value: Any) -> Any:
     if isinstance(value, int):
         if value <= 0:
             raise ValueError(f"a window of {value} requests is empty (use a count above 0, such as 100)")
+        if value > MAX_WINDOW_REQUESTS:
+            raise ValueError(f"a window of {value:.3g} requests is too long (at most {MAX_WINDOW_REQUESTS:,})")
         return value
     if isinstance(value, str):
         seconds = parse_duration(value)
@@ -110,24 +142,37 @@ class TwoWindows(Strict):
 class Thresholds(Strict):
     """Burn-rate thresholds of the two-window policy (see actors/domain/slo.py)."""
 
-    page_fast: float = Field(10.0, gt=0, description="fast burn that pages sev1 (with slow >= confirm)")
-    page_slow: float = Field(6.0, gt=0, description="slow burn that pages sev2 (with fast >= confirm)")
-    ticket_slow: float = Field(1.0, gt=0, description="slow burn that opens a sev3 ticket")
-    confirm: float = Field(1.0, ge=0, description="the other window's burn needed to confirm a page")
+    page_fast: float = Field(10.0, gt=0, le=MAX_RATE, description="fast burn that pages sev1 (with slow >= confirm)")
+    page_slow: float = Field(6.0, gt=0, le=MAX_RATE, description="slow burn that pages sev2 (with fast >= confirm)")
+    ticket_slow: float = Field(1.0, gt=0, le=MAX_RATE, description="slow burn that opens a sev3 ticket")
+    confirm: float = Field(1.0, ge=0, le=MAX_RATE, description="the other window's burn needed to confirm a page")
 
 
 class SloDef(Strict):
     """A service level objective on one service, or the same one on several."""
 
-    name: str
+    name: Ident
     service: Names = Field(description="the service, or a list: one SLO each (named service:name)")
-    objective: float = Field(gt=0.0, lt=1.0, description="e.g. 0.99")
-    symptom: str = Field("error_rate", description="what its alerts are about (error_rate, latency, ...)")
+    objective: float = Field(gt=0.0, le=MAX_OBJECTIVE, description="e.g. 0.99 (at most six nines, 0.999999)")
+    symptom: Ident = Field("error_rate", description="what its alerts are about (error_rate, latency, ...)")
     policy: Literal["two-window", "sre-workbook"] = "two-window"
     windows: TwoWindows = Field(default_factory=TwoWindows)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     period: Duration = Field(30 * 86400.0, description="the SLO period (sre-workbook)")
-    sensitivity: float = Field(1.0, gt=0, description="how much of the service's trouble this SLI sees")
+    sensitivity: float = Field(1.0, gt=0, le=MAX_RATE, description="how much of the service's trouble this SLI sees")
+
+    @model_validator(mode="after")
+    def _period(self) -> SloDef:
+        longest = 3 * 86400.0 if self.policy == "sre-workbook" else 3600.0
+        for spec in (self.windows.fast, self.windows.slow):
+            if self.policy == "two-window" and isinstance(spec, str):
+                longest = max(longest, float(spec.removesuffix("s")))
+        if self.period < longest:
+            raise ValueError(
+                f"period: {format_duration(self.period)} is shorter than the longest alert window "
+                f"({format_duration(longest)}); an SLO period holds its windows (e.g. 30d)"
+            )
+        return self
 
 
 class Traffic(Strict):
@@ -150,27 +195,27 @@ class MonitorDef(Strict):
 class FaultEvent(Strict):
     """A fault on a service: its own health is multiplied by ``health``."""
 
-    service: str
+    service: Ident
     health: Fraction = Field(description="0.5: half of its requests fail")
-    name: str | None = Field(None, description="defaults to the signature, or fault-N")
-    signature: str | None = Field(None, description="what it looks like in the logs, e.g. model_provider_outage")
+    name: Ident | None = Field(None, description="defaults to the signature, or fault-N")
+    signature: Ident | None = Field(None, description="what it looks like in the logs, e.g. model_provider_outage")
 
 
 class RecoverEvent(Strict):
     """A fault ends by itself (all of the service's faults when no name is given)."""
 
-    service: str
-    fault: str | None = None
+    service: Ident
+    fault: Ident | None = None
 
 
 class TicketEvent(Strict):
     """A user ticket: triaged by its words and reach, linked to the incident it belongs to."""
 
-    id: str | None = Field(None, description="defaults to T-N")
+    id: Ident | None = Field(None, description="defaults to T-N")
     reporter: str
     text: str
-    service: str | None = Field(None, description="the service the reporter names, if any")
-    users_affected: int = Field(1, ge=0)
+    service: Ident | None = Field(None, description="the service the reporter names, if any")
+    users_affected: int = Field(1, ge=0, le=10**12)
 
 
 class CorrelatorDef(Strict):
@@ -183,7 +228,7 @@ class Shift(Strict):
     start: Duration = Field(alias="from")
     end: Duration = Field(alias="to")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _order(self) -> Shift:
@@ -208,8 +253,8 @@ class Spread(Strict):
 class ResponderDef(Strict):
     """A person on call."""
 
-    name: str
-    level: str = Field(description="the escalation level they hold (L1, L2, L3, ...)")
+    name: Ident
+    level: Ident = Field(description="the escalation level they hold (L1, L2, L3, ...)")
     ack_after: Duration | Spread = Field(120.0, description="how long they take to acknowledge a page")
     # YAML 1.1 reads a bare on/off as true/false: take either spelling.
     phone: Annotated[
@@ -221,7 +266,7 @@ class ResponderDef(Strict):
 
 
 class LevelDef(Strict):
-    name: str = Field(description="L1, L2, ...")
+    name: Ident = Field(description="L1, L2, ...")
     targets: Names = Field(description="responders paged at this level")
     escalate_after: Duration = Field(description="how long an unacknowledged incident stays at this level")
 
@@ -240,6 +285,13 @@ class EscalationDef(Strict):
     levels: list[LevelDef]
     repeat: int = Field(0, ge=0, le=9, description="times the whole ladder runs again (PagerDuty's num_loops)")
     ack_timeout: Duration = Field(1800.0, description="an acked but unresolved incident re-triggers after this")
+
+    @field_validator("ack_timeout")
+    @classmethod
+    def _ack_timeout(cls, value: float) -> float:
+        if value < 1:
+            raise ValueError("ack_timeout must be at least 1s (an ack that expires at once re-pages forever; e.g. 30m)")
+        return value
 
     @model_validator(mode="after")
     def _levels(self) -> EscalationDef:
@@ -262,9 +314,9 @@ class StepDef(Strict):
         "fix: end the faults with `signature` on `service`"
     )
     sli: Fraction | None = Field(None, description="mitigate: the SLI the service reaches")
-    service: str | None = Field(None, description="the service it acts on (default: the incident's root)")
-    signature: str | None = Field(None, description="fix: the fault signature it ends")
-    min_level: str | None = Field(None, description="the lowest level allowed to run it (e.g. L2)")
+    service: Ident | None = Field(None, description="the service it acts on (default: the incident's root)")
+    signature: Ident | None = Field(None, description="fix: the fault signature it ends")
+    min_level: Ident | None = Field(None, description="the lowest level allowed to run it (e.g. L2)")
     takes: Duration | None = Field(None, description="how long it takes (default: the responder's step_time)")
 
     @model_validator(mode="after")
@@ -286,7 +338,7 @@ class EvalCase(Strict):
 class ReleaseDef(Strict):
     """A release of a service: its quality (share of good requests) and its answers."""
 
-    service: str
+    service: Ident
     quality: Fraction = 1.0
     answers: dict[str, str] = Field(
         default_factory=dict, description="answers that differ from the eval set's right ones"
@@ -300,7 +352,7 @@ class CanaryDef(Strict):
     analysis: Duration = Field(300.0, description="how long each step runs before its analysis")
     success_sli: Fraction | None = Field(None, description="pass at or above this SLI (default: the SLO objective)")
     failure_sli: Fraction | None = Field(None, description="fail below this SLI (default: success_sli - 0.05)")
-    failure_limit: int = Field(1, ge=1, description="failed analyses that abort the canary")
+    failure_limit: int = Field(1, ge=1, le=1000, description="failed analyses that abort the canary")
 
     @model_validator(mode="after")
     def _steps(self) -> CanaryDef:
@@ -310,14 +362,14 @@ class CanaryDef(Strict):
 
 
 class DeployEvent(Strict):
-    release: str
+    release: Ident
     canary: bool = Field(False, description="true: score it on the eval set and step it through the canary")
 
 
 class CrashEvent(Strict):
     """Make an actor's next handler raise (to test supervision)."""
 
-    actor: str
+    actor: Ident
 
 
 class Event(Strict):
@@ -367,22 +419,22 @@ class Expectation(Strict):
         "runbook_step",
     ]
     name: str | None = Field(None, description="shown by the gate (default: made from the check)")
-    incident: str | None = None
-    alerts: int | None = Field(None, ge=0)
-    incidents: int | None = Field(None, ge=0)
+    incident: Ident | None = None
+    alerts: int | None = Field(None, ge=0, le=10**12)
+    incidents: int | None = Field(None, ge=0, le=10**12)
     severity: Literal["sev1", "sev2", "sev3", "sev4"] | None = None
-    level: str | None = None
-    by: str | None = None
+    level: Ident | None = None
+    by: Ident | None = None
     within: Duration | None = None
-    burn_at_least: float | None = None
-    ticket: str | None = None
-    route: str | None = None
-    service: str | None = None
+    burn_at_least: float | None = Field(None, ge=0, le=MAX_RATE)
+    ticket: Ident | None = None
+    route: Ident | None = None
+    service: Ident | None = None
     sli_from: Fraction | None = None
     sli_to: Fraction | None = None
-    release: str | None = None
+    release: Ident | None = None
     verdict: Literal["promote", "reject", "abort", "hold"] | None = None
-    live_after: str | None = None
+    live_after: Ident | None = None
     step: str | None = None
     blameless: bool = True
 
@@ -392,7 +444,7 @@ class Scenario(Strict):
 
     name: str = Field(description="the drill's name, shown in the report")
     description: str = ""
-    seed: int = Field(1, description="the run's seed; --seed overrides it")
+    seed: int = Field(1, ge=0, le=MAX_SEED, description="the run's seed; --seed overrides it")
     start: datetime | None = Field(None, description="wall-clock start of the drill (ISO 8601), for display")
     until: Duration = Field(86400.0, description="the run stops at this virtual time at the latest")
     services: list[ServiceDef] = Field(default_factory=list, description="the dependency graph")
@@ -402,12 +454,12 @@ class Scenario(Strict):
     correlator: CorrelatorDef = Field(default_factory=CorrelatorDef)
     responders: list[ResponderDef] = Field(default_factory=list)
     escalation: EscalationDef | None = None
-    runbooks: dict[str, list[StepDef]] = Field(
+    runbooks: dict[Ident, list[StepDef]] = Field(
         default_factory=dict, description="keyed by fault signature or alert symptom"
     )
     eval_set: list[EvalCase] = Field(default_factory=list, description="the questions releases are scored on")
-    releases: dict[str, ReleaseDef] = Field(default_factory=dict, description="by name")
-    live: dict[str, str] = Field(default_factory=dict, description="the release live on each service at the start")
+    releases: dict[Ident, ReleaseDef] = Field(default_factory=dict, description="by name")
+    live: dict[Ident, Ident] = Field(default_factory=dict, description="the release live on each service at the start")
     canary: CanaryDef = Field(default_factory=CanaryDef)
     expect: list[Expectation] = Field(default_factory=list, description="the eval gate's checks")
     events: list[Event] = Field(default_factory=list)

@@ -9,7 +9,8 @@ The layers, lowest first (``docs/ARCHITECTURE.md`` draws them):
 - ``actors.engine``: the actor base, the timers, the runtime.
 - the actors (``actors.monitor``, ...): one module each; none imports another.
 - ``actors.console``: the rich view of a trace.
-- ``actors.pipeline``: the wiring; ``actors.run``, ``actors.sweep``: the command line.
+- ``actors.pipeline``: the wiring; ``actors.run``, ``actors.sweep``, ``actors.outputs``: the
+  command line and the files it writes.
 
 Every import counts, wherever it is written (a function body, ``if TYPE_CHECKING:``).
 """
@@ -77,7 +78,7 @@ def layer_of(module: str) -> str:
         return sub
     if sub == "pipeline":
         return "wiring"
-    if sub in ("run", "sweep"):
+    if sub in ("run", "sweep", "outputs"):
         return "cli"
     return "actor"
 

@@ -8,6 +8,12 @@ Dropped, delayed and duplicated copies show the rule that hit them; escalations 
 On a terminal a live panel (SLOs, open incidents with their countdown to the next
 escalation, the live release) refreshes as virtual time moves; in a pipe the output is
 plain lines with no control codes. ``NO_COLOR`` is honoured (rich reads it).
+
+Every string that came from a scenario passes through :func:`bus.text.printable` on its
+way to the console, and reaches rich as a ``Text`` (never as markup), so a name, a note or
+a ticket cannot move the cursor, retitle the window, write the clipboard or forge a line
+of the report. A console whose output is gone (a closed pipe) goes quiet instead of
+failing the run.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from bus.messages import (
     ReleaseLive,
     SliReported,
 )
+from bus.text import printable
 from bus.trace import Envelope
 from bus.vtime import format_duration, format_vtime
 
@@ -115,18 +122,25 @@ class Status:
         for name, r in worst:  # the eight in the worst shape
             style = "red" if r.action == "page" else "yellow" if r.action == "ticket" else ""
             burns = " ".join(f"{k} {v:.1f}x" for k, v in r.burns.items())
-            slos.add_row(name, f"{r.sli:.1%}", f"{r.budget_remaining:.0%}", burns, style=style)
+            slos.add_row(_cell(name), f"{r.sli:.1%}", f"{r.budget_remaining:.0%}", _cell(burns), style=style)
         incidents = Table(title="open incidents", expand=True, box=None)
         for col in ("incident", "sev", "root", "state", "level", "holder", "escalates in"):
             incidents.add_column(col)
         for iid, i in self.incidents.items():
             countdown = format_duration(max(0.0, i.deadline - self.now)) if i.deadline is not None else "-"
-            incidents.add_row(iid, i.severity, i.root, i.state, i.level, i.holder, countdown)
+            incidents.add_row(*map(_cell, (iid, i.severity, i.root, i.state, i.level, i.holder, countdown)))
         live = " · ".join(
             f"{s}: {r.release}" + (f" + {r.candidate} {r.weight:.0%}" if r.candidate else "")
             for s, r in self.releases.items()
         )
-        return Panel(Group(slos, incidents, Text(f"live: {live or '-'}")), title=f"shift at {format_vtime(self.now)}")
+        return Panel(
+            Group(slos, incidents, Text(printable(f"live: {live or '-'}"))), title=f"shift at {format_vtime(self.now)}"
+        )
+
+
+def _cell(value: str) -> Text:
+    """A table cell from a string that may have come from a scenario: escaped, no markup."""
+    return Text(printable(value))
 
 
 class TraceView:
@@ -155,6 +169,8 @@ class TraceView:
         self.status = Status()
         self.escalate_after = escalate_after or {}
         self._depth: dict[int, int] = {}
+        #: The output went away (a closed pipe): nothing more is printed.
+        self.closed = False
         self._live: Live | None = None
         if live_panel and console.is_terminal and not quiet:
             self._live = Live(self.status.render(), console=console, auto_refresh=False, transient=False)
@@ -185,10 +201,21 @@ class TraceView:
         self.status.update(env, self.escalate_after)
         if self.quiet:
             return
-        if self.wants(env):
-            self.console.print(self.line(env), soft_wrap=True, highlight=False)
-        if self._live is not None and moved:
-            self._live.update(self.status.render(), refresh=True)
+        try:
+            if self.wants(env):
+                self.console.print(self.line(env), soft_wrap=True, highlight=False)
+            if self._live is not None and moved:
+                self._live.update(self.status.render(), refresh=True)
+        except OSError:  # the terminal or the pipe is gone: the run goes on, unseen
+            self.gone()
+
+    def gone(self) -> None:
+        """The output is closed: print nothing more (the exit code still tells)."""
+        self.quiet = True
+        self.closed = True
+        if self._live is not None:
+            self._live.transient = True
+            self._live = None
 
     def line(self, env: Envelope[Message]) -> Text:
         when = format_vtime(env.t)
@@ -201,23 +228,22 @@ class TraceView:
         family = type(env.msg).family
         style = FAMILY_STYLES.get(family, "")
         to = ",".join(env.to) if env.to else "*"
-        text.append(f"{env.sender} → {to}  ", style="dim")
+        text.append(printable(f"{env.sender} → {to}  "), style="dim")
         text.append(env.kind + "  ", style=LOUD.get(env.kind, f"bold {style}"))
         summary = env.msg.summary()
         if summary:
-            text.append(f"{summary}  ", style=LOUD.get(env.kind, style))
+            text.append(printable(f"{summary}  "), style=LOUD.get(env.kind, style))
         if env.incident:
-            text.append(f"[{env.incident}]", style="bold")
+            text.append(printable(f"[{env.incident}]"), style="bold")
         text.rstrip()
         for fault in env.faults:
+            who, rule = printable(fault.recipient), printable(fault.rule)
             if fault.action == "drop":
-                text.append(f"\n{'':>15}✗ dropped for {fault.recipient} by rule {fault.rule}", style="bold red")
+                text.append(f"\n{'':>15}✗ dropped for {who} by rule {rule}", style="bold red")
             elif fault.action == "delay":
-                text.append(
-                    f"\n{'':>15}⧗ delayed {fault.delay:g}s for {fault.recipient} by rule {fault.rule}", style="red"
-                )
+                text.append(f"\n{'':>15}⧗ delayed {fault.delay:g}s for {who} by rule {rule}", style="red")
             else:
-                text.append(f"\n{'':>15}⧉ duplicated for {fault.recipient} by rule {fault.rule}", style="red")
+                text.append(f"\n{'':>15}⧉ duplicated for {who} by rule {rule}", style="red")
         return text
 
     # --- the report ----------------------------------------------------------------------
@@ -234,7 +260,7 @@ class TraceView:
         for m in metrics.values():
             notes = []
             if m.exhausted:
-                notes.append("[bold red]LADDER EXHAUSTED[/]")
+                notes.append("LADDER EXHAUSTED")
             if m.dropped_acks:
                 notes.append(f"{m.dropped_acks} ack(s) dropped")
             if m.source == "ticket":
@@ -242,35 +268,59 @@ class TraceView:
             if m.resolved_at is None:
                 notes.append("open")
             table.add_row(
-                m.incident,
-                m.root,
-                m.severity,
-                str(m.alerts),
-                format_duration(m.time_to_ack) if m.time_to_ack is not None else "-",
-                format_duration(m.time_to_resolve) if m.time_to_resolve is not None else "-",
-                m.level or "-",
-                str(m.pages),
-                ", ".join(notes),
+                *map(
+                    _cell,
+                    (
+                        m.incident,
+                        m.root,
+                        m.severity,
+                        str(m.alerts),
+                        format_duration(m.time_to_ack) if m.time_to_ack is not None else "-",
+                        format_duration(m.time_to_resolve) if m.time_to_resolve is not None else "-",
+                        m.level or "-",
+                        str(m.pages),
+                    ),
+                ),
+                Text(", ".join(notes), style="bold red" if m.exhausted else ""),
             )
         return table
 
     def report(self, d: Digest, header: str, lines: Sequence[str], verdicts: Sequence[Verdict]) -> None:
+        """Print the end-of-run report (nothing if the output is gone)."""
+        try:
+            self._report(d, header, lines, verdicts)
+        except BrokenPipeError:
+            self.gone()
+
+    def say(self, lines: Sequence[str]) -> None:
+        """Print plain lines after the report (nothing if the output is gone)."""
+        try:
+            for line in lines:
+                self.console.print(Text(printable(line)), soft_wrap=True, highlight=False)
+        except BrokenPipeError:
+            self.gone()
+
+    def _report(self, d: Digest, header: str, lines: Sequence[str], verdicts: Sequence[Verdict]) -> None:
+        if self.closed:
+            return
         c = self.console
         c.print()
-        c.print(Text(header, style="bold"), soft_wrap=True)
+        c.print(Text(printable(header), style="bold"), soft_wrap=True)
         table = self.incidents_table(d)
         if table is not None:
             c.print(table)
             pages = pages_per_responder(d)
             if pages:
-                c.print("pages per responder: " + ", ".join(f"{who} {n}" for who, n in pages.items()), soft_wrap=True)
+                said = "pages per responder: " + ", ".join(f"{who} {n}" for who, n in pages.items())
+                c.print(Text(printable(said)), soft_wrap=True)
         for line in lines:
-            c.print(line, soft_wrap=True, highlight=False, markup=False)
+            c.print(Text(printable(line)), soft_wrap=True, highlight=False)
         if verdicts:
             c.print()
             for v in verdicts:
                 mark = Text("[PASS] ", style="bold green") if v.passed else Text("[FAIL] ", style="bold red")
-                c.print(Text("  ").append(mark).append(f"{v.name}: {v.figure}"), soft_wrap=True, highlight=False)
+                row = Text("  ").append(mark).append(printable(f"{v.name}: {v.figure}"))
+                c.print(row, soft_wrap=True, highlight=False)
             passed = sum(v.passed for v in verdicts)
             c.print(f"{passed}/{len(verdicts)} checks passed", highlight=False)
             ok = passed == len(verdicts)

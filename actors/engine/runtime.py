@@ -7,7 +7,9 @@ A run ends at the first of:
 - *until*: the next thing scheduled lies past the ``until`` bound;
 - *deadlock*: nothing is scheduled, yet an actor is still busy (exit code 3);
 - *crash*: a handler raised and the supervision policy does not restart that actor
-  (exit code 3, with a report naming the actor, the message and the error).
+  (exit code 3, with a report naming the actor, the message and the error);
+- *livelock*: more messages or timers at one virtual instant than the bus's
+  ``instant_limit``: time has stopped moving (exit code 3, naming the senders and kinds).
 
 Teardown records nothing: the bus closes first, then the actors are cancelled, and their
 ``on_stop`` hooks run in wiring order.
@@ -24,15 +26,17 @@ import anyio
 
 from actors.engine.actor import Actor
 from actors.engine.timers import Timers
-from bus.bus import Accounts, Bus
+from bus.bus import Accounts, Bus, Livelock, describe_instant
 from bus.clock import Pacer, VirtualClockLoop, describe_blocked_tasks, run_virtual
 from bus.messages import ActorCrashed, ActorRestarted
 from bus.trace import Envelope, Trace
 from bus.vtime import format_vtime
 
-__all__ = ["RunResult", "Runtime"]
+__all__ = ["FAILED_ENDINGS", "RunResult", "Runtime"]
 
-Ending = Literal["done", "until", "deadlock", "crash"]
+Ending = Literal["done", "until", "deadlock", "crash", "livelock"]
+#: The endings that are a failure of the simulation itself (exit code 3).
+FAILED_ENDINGS: tuple[Ending, ...] = ("deadlock", "crash", "livelock")
 
 
 @dataclass
@@ -49,7 +53,7 @@ class RunResult:
 
     @property
     def failed(self) -> bool:
-        return self.ending in ("deadlock", "crash") or not self.accounts.balanced
+        return self.ending in FAILED_ENDINGS or not self.accounts.balanced
 
 
 #: The collector's count of full collections when a run last promoted its survivors (see
@@ -149,6 +153,7 @@ class Runtime:
         loop = asyncio.get_running_loop()
         self.bus.bind_clock(loop.time)
         self._done = anyio.Event()
+        self.bus.on_livelock = self._on_livelock
         if isinstance(loop, VirtualClockLoop):
             self._loop = loop
             loop.on_idle = self._on_idle
@@ -182,6 +187,9 @@ class Runtime:
             self._ending, self._problem = ending, problem
             self.bus.closed = True
             self._done.set()
+
+    def _on_livelock(self, now: float) -> None:
+        self.stop("livelock", str(Livelock(now, self.bus.instant_limit, describe_instant(self.bus.trace, now))))
 
     def _busy(self) -> list[str]:
         return [f"{a.name}: {reason}" for a in self.actors if (reason := a.busy()) is not None]

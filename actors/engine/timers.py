@@ -70,7 +70,7 @@ class Timers:
     cost one alarm in all, not a task or a loop timer each.
     """
 
-    __slots__ = ("_alarm_at", "_bus", "_due", "_handle", "_loop", "_ring_now", "_times")
+    __slots__ = ("_alarm_at", "_bus", "_due", "_fired", "_handle", "_instant", "_loop", "_ring_now", "_times")
 
     def __init__(self, bus: Bus) -> None:
         self._times: list[float] = []
@@ -80,6 +80,9 @@ class Timers:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
         self._ring_now = self._ring  # one bound method, so the loop's alarm keeps its handle
+        # the livelock guard: timers fired at the current instant (the bus's limit applies)
+        self._instant = -1.0
+        self._fired = 0
 
     def add(self, timer: Timer) -> None:
         when = timer.when
@@ -120,6 +123,15 @@ class Timers:
             self._handle.cancel()
             self._handle = None
 
+    def _skip_forgotten(self) -> None:
+        """Drop instants whose timers are all cancelled: no jump of the clock for them."""
+        times, due = self._times, self._due
+        while times:
+            for timer in due[times[0]]:
+                if not timer.cancelled:
+                    return
+            del due[heapq.heappop(times)]
+
     def _ring(self) -> None:
         """The alarm: fire every timer now due, in order, then re-arm for the next."""
         self._handle = None
@@ -128,8 +140,15 @@ class Timers:
         bus = self._bus
         now = asyncio.get_running_loop().time()
         pop = heapq.heappop
+        if now != self._instant:
+            self._instant, self._fired = now, 0
         while times and times[0] <= now and not bus.closed:
-            for timer in due.pop(pop(times)):
+            batch = due.pop(pop(times))
+            self._fired += len(batch)
+            if self._fired > bus.instant_limit:
+                bus.livelock(now)
+                break
+            for timer in batch:
                 actor = timer.actor
                 if timer.cancelled or actor.dead or bus.closed:
                     continue
@@ -143,14 +162,7 @@ class Timers:
                     actor.crashed(None, exc)
                 finally:
                     actor.current = None
-        while times:  # no jump of the clock for forgotten deadlines
-            for timer in due[times[0]]:
-                if not timer.cancelled:
-                    break
-            else:
-                del due[pop(times)]
-                continue
-            break
+        self._skip_forgotten()
         if times and not bus.closed:
             self._alarm_at = times[0]
             self._arm(self._alarm_at)

@@ -1,0 +1,161 @@
+"""What a run of a scenario will cost, estimated before it runs, and the limits it must keep.
+
+A scenario of four lines can ask for a year sampled every second, or a window of a
+hundred thousand days: the estimate below counts, from the scenario alone, what the run
+holds in memory (the windows' buckets, the trace's envelopes) and how much work it does
+(SLO samples, pager cycles), and :func:`check_budget` refuses the run, with the figure and
+the fix, when either passes its limit. The figures are upper bounds: a run usually ends
+(everything resolved) long before ``until``, and the estimate assumes it does not.
+
+The constants are measured on the drills (``python benchmarks/memory.py`` prints the
+measured peak beside the estimate for every scenario).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from actors.domain.slo import WorkbookPolicy
+from scenarios.loader import ScenarioError
+from scenarios.schema import Scenario
+
+__all__ = [
+    "BYTES_PER_BUCKET",
+    "BYTES_PER_MESSAGE",
+    "DEFAULT_MAX_MEMORY",
+    "DEFAULT_MAX_WORK",
+    "Estimate",
+    "check_budget",
+    "estimate",
+    "format_bytes",
+    "parse_bytes",
+]
+
+#: An envelope in the trace with its message (an SLI report with its burns dict is the
+#: commonest; measured at about 2 KB with everything a run keeps per message).
+BYTES_PER_MESSAGE = 2500
+#: One bucket of a rolling window (a two-float list in a ring).
+BYTES_PER_BUCKET = 130
+#: What any run holds besides: the actors, the topology, the interpreter's working set.
+FIXED_BYTES = 4 << 20
+#: Per service of the dependency graph (its node, its edges, its health entries).
+BYTES_PER_SERVICE = 3000
+
+#: The memory a run may be estimated to need before it is refused (``--max-memory``).
+DEFAULT_MAX_MEMORY = 2 << 30
+#: The work (SLO samples plus pager cycles) a run may be estimated to do before it is
+#: refused (``--max-work``): some 10^8 steps, a quarter of an hour on one core.
+DEFAULT_MAX_WORK = 100_000_000
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The cost of one run of a scenario, at most."""
+
+    #: SLO samples: every SLO on every service, once per ``sample_every`` up to ``until``.
+    samples: int
+    #: Buckets of every rolling window, allocated when the run starts.
+    buckets: int
+    #: Messages the trace keeps, at most.
+    messages: int
+    #: Re-pages and re-triggers the ladder can make, at most.
+    pager_cycles: int
+
+    @property
+    def memory(self) -> int:
+        """Bytes, at most."""
+        return FIXED_BYTES + self.buckets * BYTES_PER_BUCKET + self.messages * BYTES_PER_MESSAGE
+
+    @property
+    def work(self) -> int:
+        return self.samples + self.pager_cycles
+
+
+def estimate(scenario: Scenario, until: float | None = None) -> Estimate:
+    """The cost of a run of *scenario* up to *until* (default: its own ``until``)."""
+    horizon = scenario.until if until is None else until
+    step = scenario.monitor.sample_every
+    ticks = math.floor(horizon / step)
+    instances = 0
+    buckets = 0
+    rpm = {s.name: s.requests_per_minute or scenario.traffic.requests_per_minute for s in scenario.services}
+    for d in scenario.slos:
+        lengths: list[float] = []
+        counts: list[int] = []
+        if d.policy == "sre-workbook":
+            lengths = WorkbookPolicy(period=d.period).windows
+        else:
+            for spec in (d.windows.fast, d.windows.slow):
+                if isinstance(spec, int):
+                    counts.append(spec)
+                else:
+                    lengths.append(float(spec.removesuffix("s")))
+        for service in d.service:
+            instances += 1
+            buckets += sum(max(1, math.ceil(length / step)) for length in lengths)
+            per_step = max(rpm.get(service, 1.0) * step / 60.0, 1e-9)
+            buckets += sum(min(size, math.ceil(size / per_step) + 1) for size in counts)
+    samples = ticks * instances
+    pager_cycles = 0
+    ladder = scenario.escalation
+    if ladder is not None:
+        # Every incident (one per SLO and service, and per ticket) can cycle through the
+        # ladder again after each ack timeout, up to until.
+        incidents = instances + sum(1 for e in scenario.events if e.ticket is not None)
+        shortest = min([ladder.ack_timeout, *(lv.escalate_after for lv in ladder.levels)])
+        rungs = sum(len(lv.targets) for lv in ladder.levels) * (ladder.repeat + 1)
+        pager_cycles = incidents * (math.floor(horizon / shortest) + rungs)
+    messages = samples + 4 * pager_cycles + 20 * len(scenario.events) + 10 * instances + 1000
+    return Estimate(samples=samples, buckets=buckets, messages=messages, pager_cycles=pager_cycles)
+
+
+def check_budget(
+    scenario: Scenario,
+    path: str,
+    until: float | None = None,
+    max_memory: int = DEFAULT_MAX_MEMORY,
+    max_work: int = DEFAULT_MAX_WORK,
+) -> Estimate:
+    """The estimate of a run of *scenario*; raise :class:`ScenarioError` past a limit."""
+    est = estimate(scenario, until)
+    if est.memory > max_memory:
+        biggest = (
+            f"{est.buckets:,} window buckets"
+            if est.buckets * BYTES_PER_BUCKET > est.messages * BYTES_PER_MESSAGE
+            else f"{est.messages:,} messages kept in the trace"
+        )
+        raise ScenarioError(
+            f"{path}: the run would need about {format_bytes(est.memory)} ({biggest}), above the "
+            f"{format_bytes(max_memory)} limit (sample less often, shorten until or the windows, "
+            "or pass --max-memory to allow it)"
+        )
+    if est.work > max_work:
+        raise ScenarioError(
+            f"{path}: the run would take about {est.work:,} steps ({est.samples:,} SLO samples, "
+            f"{est.pager_cycles:,} pager cycles), above the {max_work:,} limit (sample less often, "
+            "shorten until, lengthen ack_timeout, or pass --max-work to allow it)"
+        )
+    return est
+
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_bytes(text: str) -> int:
+    """``512M``, ``2G``, ``1500000`` -> bytes; ValueError if it is not a size."""
+    raw = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = raw[-1:] if raw[-1:] in _UNITS and raw[-1:] else ""
+    number = raw[: len(raw) - len(unit)] if unit else raw
+    value = float(number)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(text)
+    return int(value * _UNITS[unit])
+
+
+def format_bytes(n: int) -> str:
+    """``2.0 GB``, ``340 MB``, ``12 KB``."""
+    for unit, size in (("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}" if n < 10 * size else f"{n // size:,} {unit}"
+    return f"{n} B"
