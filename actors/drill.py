@@ -51,7 +51,8 @@ class Drill(Actor):
                 self.send(FaultCleared(service=r.service, fault=name))
         elif event.crash is not None:
             self.send(CrashInjected(actor=event.crash.actor), to=())
-            self.host.inject_crash(event.crash.actor)
+            if not self.replaying:  # a replay after the drill's own restart arms nothing again
+                self.host.inject_crash(event.crash.actor)
         elif event.deploy is not None:
             self.send(DeployRequested(release=event.deploy.release, canary=event.deploy.canary))
         elif event.ticket is not None:

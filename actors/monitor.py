@@ -58,6 +58,15 @@ class SloState:
     def __post_init__(self) -> None:
         self._time_windows = [(k, w) for k, w in self.windows.items() if isinstance(w, TimeWindow)]
 
+    def reset(self) -> None:
+        """Empty windows of the same lengths, and no alert firing."""
+        self.windows = {
+            k: CountWindow(w.size) if isinstance(w, CountWindow) else TimeWindow(w.length, w.step)
+            for k, w in self.windows.items()
+        }
+        self.__post_init__()
+        self.action, self.severity, self.alert_id = "ok", None, None
+
     def add(self, t: float, good: float, total: float) -> None:
         for window in self.windows.values():
             if isinstance(window, TimeWindow):
@@ -135,6 +144,11 @@ class Monitor(Actor):
         super().__init__(name, host)
 
     def setup(self) -> None:
+        if getattr(self, "_set_up", False):  # a restart: back to the state it was made in
+            self.model.reset()
+            for state in self.slos:
+                state.reset()
+        self._set_up = True
         self.alert_count = 0
         self.firing = 0
         self.unsampled = False

@@ -44,7 +44,7 @@ from bus.messages import (
     PageAcked,
     TicketQueued,
 )
-from bus.trace import Envelope, Trace
+from bus.trace import Envelope
 from bus.vocab import Severity
 
 __all__ = ["Level", "Pager", "Paging"]
@@ -242,67 +242,6 @@ class Pager(Actor):
             EscalationExhausted(incident=p.incident, loops=p.loop, levels=[level.name for level in self.levels]),
             incident=p.incident,
         )
-
-    # --- recovery ------------------------------------------------------------------------
-
-    def recover(self, trace: Trace) -> int:  # noqa: PLR0912 - one branch per message the pager logged
-        """Rebuild every incident's state after a restart from the trace: the incidents
-        opened, and the pager's own log of what it did (triggered, paged, escalated,
-        acknowledged, ...). Deadlines are re-armed where they were; an incident whose
-        opening the crash swallowed is taken now. Nothing is lost."""
-        replayed = 0
-        opened: dict[str, IncidentOpened] = {}
-        taken: set[str] = set()
-        deadlines: dict[str, float] = {}
-        for env in trace:
-            m = env.msg
-            if isinstance(m, IncidentOpened):
-                opened[m.incident] = m
-                self.incidents[m.incident] = Paging(
-                    m.incident, m.severity, m.title, m.root_service, m.symptom, m.signature
-                )
-                replayed += 1
-                continue
-            if env.sender != self.name and not isinstance(m, IncidentResolved):
-                continue
-            p = self.incidents.get(getattr(m, "incident", ""))
-            if p is None:
-                continue
-            replayed += 1
-            if isinstance(m, IncidentTriggered):
-                taken.add(p.incident)
-                p.state, p.level, p.triggered_at = "triggered", self._index.get(m.level, 0), env.t
-            elif isinstance(m, TicketQueued):
-                taken.add(p.incident)
-                p.state = "queued"
-            elif isinstance(m, Page):
-                p.level, p.loop, p.tried = self._index.get(m.level, p.level), m.loop, list(m.tried)
-                deadlines[p.incident] = env.t + self.levels[p.level].escalate_after
-            elif isinstance(m, Escalated):
-                p.level = self._index.get(m.to_level, p.level)
-            elif isinstance(m, LadderRepeated):
-                p.loop = m.loop
-            elif isinstance(m, IncidentAcknowledged):
-                p.state, p.acked_by = "acknowledged", m.by
-                p.level = self._index.get(m.level, p.level)
-                deadlines[p.incident] = env.t + self.ack_timeout
-            elif isinstance(m, AckTimedOut):
-                p.state, p.acked_by = "triggered", None
-            elif isinstance(m, EscalationExhausted):
-                p.state = "exhausted"
-                deadlines.pop(p.incident, None)
-            elif isinstance(m, IncidentResolved):
-                p.state = "resolved"
-                deadlines.pop(p.incident, None)
-        now = self.now
-        for p in self.incidents.values():
-            self._state(p, p.state)
-            if p.state in ("triggered", "acknowledged") and p.incident in deadlines:
-                p.timer = self.call_at(max(deadlines[p.incident], now), self._deadline, p)
-        for incident, msg in opened.items():
-            if incident not in taken and self.incidents[incident].state != "resolved":
-                self._take(msg)
-        return replayed
 
     # --- responders ----------------------------------------------------------------------
 

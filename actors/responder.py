@@ -91,7 +91,7 @@ class Responder(Actor):
         self.pages[msg.incident] = msg
         delay = self.profile.ack_after
         if isinstance(delay, Spread):
-            delay = self.rng.uniform(delay.min, delay.max)
+            delay = round(self.rng.uniform(delay.min, delay.max), 3)  # whole ms, as every duration
         self.call_later(delay, self._ack, msg)
 
     def _ack(self, page: Page) -> None:

@@ -9,7 +9,7 @@ from bus.bus import AccountingError, Accounts, Bus, Mailbox, UnknownRecipient
 from bus.clock import VirtualClockLoop, VirtualDeadlock, run_virtual
 from bus.faults import FaultLayer, FaultRule, FaultVerdict
 from bus.messages import MESSAGE_TYPES, Message, parse_message
-from bus.trace import Envelope, JsonlSink, Trace, read_jsonl
+from bus.trace import Envelope, Trace, read_jsonl
 from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "FaultLayer",
     "FaultRule",
     "FaultVerdict",
-    "JsonlSink",
     "Mailbox",
     "Message",
     "Trace",

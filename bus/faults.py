@@ -85,6 +85,10 @@ class FaultLayer:
             found = self.by_type[type(msg)] = self.rules_for(msg.kind)
         return found
 
+    def may_repeat(self) -> bool:
+        """Whether a copy can be delivered twice (a duplicate rule is in force)."""
+        return any(rule.action == "duplicate" for rule in self.rules)
+
     def prepare(self) -> None:
         """A run starts: look the rules up afresh (they may have been added since)."""
         self.by_type.clear()

@@ -1,7 +1,8 @@
 """The trace: every message published, in order, with its envelope.
 
 Sinks see each envelope as it is recorded: the in-memory :class:`Trace` (which tests, the
-postmortem writer and the readers of a finished run query), a JSONL file, and the console
+postmortem writer and the readers of a finished run query), a JSONL file (written through
+``actors/outputs.py``, whole or not at all), and the console
 view (``actors/console/view.py``), which reads the same envelopes and lives apart from the
 simulation.
 
@@ -12,15 +13,14 @@ simulation.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from bus.faults import FaultVerdict
 from bus.messages import Message, parse_message
 
-__all__ = ["Envelope", "JsonlSink", "Trace", "envelopes_of", "read_jsonl"]
+__all__ = ["Envelope", "Trace", "envelopes_of", "read_jsonl"]
 
 M = TypeVar("M", bound=Message)
 #: The message type an envelope carries (covariant: an ``Envelope[Page]`` is an
@@ -147,35 +147,6 @@ class Trace:
 
     def to_jsonl(self) -> str:
         return "".join(e.to_json() + "\n" for e in self.envelopes)
-
-
-class JsonlSink:
-    """Streams the trace to ``path``; the file appears only when the run is over.
-
-    It writes to a temporary name beside the target and renames it on :meth:`commit`,
-    so an aborted run leaves nothing half-written behind (:meth:`discard`).
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._tmp = f"{path}.partial"
-        self._file: IO[str] | None = open(self._tmp, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by commit() or discard()
-
-    def __call__(self, env: Envelope[Message]) -> None:
-        assert self._file is not None
-        self._file.write(env.to_json() + "\n")
-
-    def commit(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            os.replace(self._tmp, self.path)
-
-    def discard(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            os.unlink(self._tmp)
 
 
 def read_jsonl(path: str) -> list[Envelope[Message]]:

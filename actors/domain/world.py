@@ -41,6 +41,16 @@ class ServiceModel:
     _health: dict[str, float] | None = None
     _radius_cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        self._initial_quality = dict(self.quality)
+
+    def reset(self) -> None:
+        """Back to how it was made: the first releases' quality, no fault, no mitigation."""
+        self.quality = dict(self._initial_quality)
+        self.faults = {}
+        self.floors = {}
+        self._health = None
+
     def set_quality(self, service: str, quality: float) -> None:
         self.quality[service] = quality
         self._health = None

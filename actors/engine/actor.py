@@ -11,20 +11,34 @@ handler; those due together fire in the order set.
 
 Hooks for subclasses, and when they run:
 
-- ``setup()``: builds the actor's state; at construction and again after a restart.
+- ``setup()``: builds the actor's state from its configuration alone; at construction and
+  again after a restart.
 - ``on_start()``: once, when the run starts, before any message is handled.
-- ``recover(trace)``: after a restart, to rebuild state from the trace; returns how many
-  messages it replayed.
 - ``on_stop()``: once, after every actor has stopped (in wiring order).
 - ``busy()``: a reason the run is not finished yet (open incidents, pending events), or None;
   ``settled()`` is the same question answered yes or no, asked at every jump of the clock.
 
 The lifecycle the runtime drives (its whole contract with an actor): ``serve()`` is the
-actor's task; ``restart()`` forgets its timers and state and rebuilds them from the trace;
-``kill()`` stops it for good. The actor reaches its runtime only through :class:`Host`.
+actor's task; ``restart()`` forgets its timers and state and rebuilds them; ``kill()``
+stops it for good. The actor reaches its runtime only through :class:`Host`.
 
 An exception in a handler or a timer becomes an ``ActorCrashed`` message; the runtime then
 restarts the actor or stops the run (exit code 3).
+
+Two rules make every actor safe under faults, with no code of its own:
+
+- **Idempotent consumer.** An actor handles an envelope at most once, by sequence number:
+  a copy the fault layer duplicated (or delivered again) changes nothing the second time.
+- **Recovery by replay** (when the host journals: ``supervision: {restart: true}``). The
+  actor's journal is what it did, in order: its start, each envelope it handled, each of
+  its timers that fired (by the order it was set). A restart runs ``setup()``, re-seeds
+  the actor's random source, and replays the journal through the same handlers on the
+  journal's own virtual times, with what they send muted (it is in the trace already) and
+  the timers they set collected; the timers that had not fired are then armed again. A
+  handler with an effect beyond its state and its messages skips it while ``replaying``.
+  Handlers are deterministic, so the state rebuilt is the state lost, draws of the random
+  source included. The message (or timer) a crash interrupted is handed over once more
+  after the restart; if it crashes the actor again it is dropped as a poison message.
 """
 
 from __future__ import annotations
@@ -33,7 +47,7 @@ import asyncio
 import random
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, cast
 
 import anyio
 from anyio.abc import TaskStatus
@@ -41,9 +55,13 @@ from anyio.abc import TaskStatus
 from actors.engine.timers import InjectedCrash, Timer, Timers
 from bus.bus import Bus, Mailbox
 from bus.messages import MESSAGE_TYPES, Message, Unhandled
-from bus.trace import Envelope, Trace
+from bus.trace import Envelope
 
 __all__ = ["Actor", "Host", "InjectedCrash", "handler_name"]
+
+# journal entry kinds: (virtual time, kind, what)
+_START, _MESSAGE, _TIMER, _POISON = 0, 1, 2, 3
+Entry = tuple[float, int, Any]
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -67,6 +85,10 @@ class Host(Protocol):
     @property
     def timers(self) -> Timers:
         """The run's one timer heap."""
+
+    @property
+    def journaling(self) -> bool:
+        """Whether actors keep a journal to be replayed after a restart."""
 
     def actor_crashed(self, actor: Actor, env: Envelope[Any] | None, exc: Exception) -> None:
         """Supervision: *actor* raised *exc* while handling *env* (None: a timer or a hook)."""
@@ -92,7 +114,17 @@ class Actor:
         self.host = host
         self.bus = host.bus
         self.rng = random.Random(f"{host.seed}:{name}")
-        self._timers: Timers = host.timers
+        self._timers: Timers | _Collector = host.timers
+        #: What this actor did, to replay after a restart (None: the host does not journal).
+        self.journal: list[Entry] | None = [] if host.journaling else None
+        #: Sequence numbers handled, when copies may come twice (None: they cannot).
+        self._seen: set[int] | None = None
+        self._serial = 0  # timers set so far: a timer's serial is its place in that order
+        self._failed: set[int] = set()  # serials of timers that crashed once
+        self._started = self._start_done = False
+        #: True while a restart replays the journal: a handler's effects beyond its own
+        #: state and what it sends (which is muted) must not happen again.
+        self.replaying = False
         self._clock: Callable[[], float] | None = None
         #: The envelope being handled, or the one whose handler set the timer now firing
         #: (None between): the default causal parent and incident of what is sent.
@@ -122,10 +154,6 @@ class Actor:
 
     def on_stop(self) -> None:
         """Run once after every actor has stopped."""
-
-    def recover(self, trace: Trace) -> int:
-        """Rebuild state from the trace after a restart; return the messages replayed."""
-        return 0
 
     def busy(self) -> str | None:
         """Why the run is not finished yet, from this actor's point of view (None: settled)."""
@@ -179,7 +207,8 @@ class Actor:
 
     def call_at(self, when: float, fn: Callable[..., Any], *args: Any) -> Timer:
         """Call ``fn(*args)`` at virtual time *when* (timers due together fire in the order set)."""
-        timer = Timer(when, fn, args, self.current, self)
+        timer = Timer(when, fn, args, self.current, self, self._serial)
+        self._serial += 1
         self._timers.add(timer)
         return timer
 
@@ -196,7 +225,10 @@ class Actor:
         """The actor's task: start, then hand the mailbox its reader until cancelled."""
         loop = asyncio.get_running_loop()
         self._clock = loop.time
-        self._guard(self.on_start)
+        if self.bus.faults.may_repeat():
+            self._seen = set()
+        self._started = True
+        self._guard(self._start)
         box = self._box
         box.serve(self._drain)
         if box.items:  # sent to it before it started
@@ -210,11 +242,64 @@ class Actor:
         finally:
             box.serve(None)
 
+    def _start(self) -> None:
+        self.on_start()
+        self._start_done = True
+        if self.journal is not None:
+            self.journal.append((self.now, _START, None))
+
     def restart(self) -> int:
-        """Forget timers and state, then rebuild it from the trace; return the messages replayed."""
-        self._timers.forget(self)
+        """Forget timers and state, then rebuild them by replaying the journal (see the
+        module's docstring); return the number of entries replayed."""
+        self.host.timers.forget(self)
         self.setup()
-        return self.recover(self.bus.trace)
+        self.rng.seed(f"{self.host.seed}:{self.name}")
+        replayed = self._replay()
+        if self._started and not self._start_done:  # the start itself crashed: once more
+            self._start_done = True
+            self._guard(self._start)
+        return replayed
+
+    def _replay(self) -> int:
+        journal = self.journal or []
+        collector = _Collector()
+        real_bus, real_timers, real_clock = self.bus, self._timers, self._clock
+        replay_now = [0.0]
+
+        def replay_clock() -> float:
+            return replay_now[0]
+
+        self.bus, self._timers, self._clock = cast("Bus", _MutedBus(real_bus)), collector, replay_clock
+        self._serial = 0
+        self.replaying = True
+        try:
+            for t, kind, what in journal:
+                replay_now[0] = t
+                if kind == _MESSAGE:
+                    handler = self._handlers.get(type(what.msg))
+                    if handler is not None:
+                        self.current = what
+                        handler(what.msg, what)
+                elif kind == _TIMER:
+                    timer = collector.pending.pop(what, None)
+                    if timer is not None and not timer.cancelled:
+                        self.current = timer.cause
+                        timer.fn(*timer.args)
+                elif kind == _POISON:
+                    collector.pending.pop(what, None)
+                else:
+                    self.on_start()
+        finally:
+            self.bus, self._timers, self._clock = real_bus, real_timers, real_clock
+            self.current = None
+            self.replaying = False
+        now = self.now
+        for serial in sorted(collector.pending):
+            timer = collector.pending[serial]
+            if not timer.cancelled:
+                timer.when = max(timer.when, now)
+                self.host.timers.add(timer)
+        return len(journal)
 
     def kill(self) -> None:
         """Stop for good: nothing more is handled, no timer fires; what is left is pending."""
@@ -223,6 +308,21 @@ class Actor:
     def crashed(self, env: Envelope[Any] | None, exc: Exception) -> None:
         """Report a crash (in a handler for *env*, or in a timer or hook) to the supervisor."""
         self.host.actor_crashed(self, env, exc)
+
+    def timer_fired(self, timer: Timer) -> None:
+        """The heap fired *timer* and it returned: journal it."""
+        if self.journal is not None:
+            self.journal.append((timer.when, _TIMER, timer.serial))
+
+    def timer_crashed(self, timer: Timer, exc: Exception) -> None:
+        """*timer* raised: report the crash. After a restart the timer fires again; if it
+        crashed before, it is journaled as dropped instead (a poison timer)."""
+        if self.journal is not None:
+            if timer.serial in self._failed:
+                self.journal.append((timer.when, _POISON, timer.serial))
+            else:
+                self._failed.add(timer.serial)
+        self.crashed(None, exc)
 
     # --- the hot loop ------------------------------------------------------------
 
@@ -237,9 +337,14 @@ class Actor:
         drained = 0
         if not (self.dead or bus.closed):
             handlers = self._handlers
+            seen, journal = self._seen, self.journal
             while items:
                 env = items.popleft()
                 drained += 1
+                if seen is not None:
+                    if env.seq in seen:
+                        continue  # a copy handled already: an idempotent consumer ignores it
+                    seen.add(env.seq)
                 msg = env.msg
                 handler = handlers.get(type(msg))
                 self.current = env
@@ -253,8 +358,28 @@ class Actor:
                     if self.dead or bus.closed:
                         self.current = None
                         break
+                    self._retry(env, handler)
+                    if self.dead or bus.closed:
+                        self.current = None
+                        break
+                else:
+                    if journal is not None:
+                        journal.append((self.now, _MESSAGE, env))
                 self.current = None
         box.read_all(drained)
+
+    def _retry(self, env: Envelope[Any], handler: Handler | None) -> None:
+        """After a restart, hand over once more the message that crashed the actor; a
+        second crash drops it (a poison message)."""
+        self.current = env
+        try:
+            if handler is not None:
+                handler(env.msg, env)
+        except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
+            self.crashed(env, exc)
+        else:
+            if self.journal is not None:
+                self.journal.append((self.now, _MESSAGE, env))
 
     def _unusual(self, env: Envelope[Any], handler: Handler | None) -> None:
         """A message with no handler (logged), or the one an injected crash hits."""
@@ -275,3 +400,33 @@ class Actor:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+class _Collector:
+    """Where a replay's timers go: kept by serial, armed on the real heap afterwards."""
+
+    def __init__(self) -> None:
+        self.pending: dict[int, Timer] = {}
+
+    def add(self, timer: Timer) -> None:
+        self.pending[timer.serial] = timer
+
+    def forget(self, actor: object) -> None:
+        self.pending.clear()
+
+
+class _MutedBus:
+    """The bus as a replay sees it: what a handler sends is already in the trace, so
+    publishing does nothing; everything else (the trace, the clock) is the real bus's."""
+
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+
+    def publish(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def publish_many(self, *args: Any, **kwargs: Any) -> list[Envelope[Message]]:
+        return []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bus, name)

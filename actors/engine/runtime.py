@@ -99,6 +99,8 @@ class Runtime:
         self.until = until
         #: Supervision policy: restart a crashed actor (True) or stop the run (False).
         self.restart = restart
+        #: Actors journal what they do, to be replayed after a restart (only when restarting).
+        self.journaling = restart
         self.actors: list[Actor] = []
         self._done: anyio.Event | None = None
         self._stopped = False

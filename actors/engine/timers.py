@@ -38,19 +38,30 @@ class TimerOwner(Protocol):
     #: Armed by a scenario ``crash:`` event: the next handler or timer raises.
     crash_next: bool
 
-    def crashed(self, env: Envelope[Any] | None, exc: Exception) -> None:
-        """Report a crash to the supervisor."""
+    def timer_fired(self, timer: Timer) -> None:
+        """*timer* fired and returned (the actor journals it)."""
+
+    def timer_crashed(self, timer: Timer, exc: Exception) -> None:
+        """*timer* raised: report the crash to the supervisor."""
 
 
 class Timer:
     """A pending call on the run's timer heap; ``cancel()`` it to forget it."""
 
-    __slots__ = ("actor", "args", "cancelled", "cause", "fn", "when")
+    __slots__ = ("actor", "args", "cancelled", "cause", "fn", "serial", "when")
 
     def __init__(
-        self, when: float, fn: Callable[..., Any], args: tuple[Any, ...], cause: Envelope[Any] | None, actor: TimerOwner
+        self,
+        when: float,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        cause: Envelope[Any] | None,
+        actor: TimerOwner,
+        serial: int = 0,
     ) -> None:
         self.when = when
+        #: Its place among the timers its actor set (what a replay knows it by).
+        self.serial = serial
         self.fn = fn
         self.args = args
         self.cause = cause
@@ -159,7 +170,9 @@ class Timers:
                         raise InjectedCrash("crash injected by the scenario in a timer")
                     timer.fn(*timer.args)
                 except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
-                    actor.crashed(None, exc)
+                    actor.timer_crashed(timer, exc)
+                else:
+                    actor.timer_fired(timer)
                 finally:
                     actor.current = None
         self._skip_forgotten()

@@ -157,27 +157,6 @@ def test_envelopes_round_trip_through_json_exactly() -> None:
         assert again.to_json() == line
 
 
-def test_the_jsonl_sink_appears_only_when_committed_and_reads_back(tmp_path: object) -> None:
-    from pathlib import Path
-
-    from bus.trace import JsonlSink, read_jsonl
-
-    path = Path(str(tmp_path)) / "trace.jsonl"
-
-    async def main() -> Bus:
-        bus = Bus()
-        bus.subscribe("a", DrillNote)
-        sink = JsonlSink(str(path))
-        bus.trace.sinks.append(sink)
-        bus.publish("x", DrillNote(text="one"))
-        assert not path.exists()  # nothing half-written is left where the user looks
-        sink.commit()
-        return bus
-
-    bus, _ = run_virtual(main)
-    assert read_jsonl(str(path)) == bus.trace.envelopes
-
-
 def test_the_public_surface_is_what_it_claims() -> None:
     import bus as package
 
