@@ -247,13 +247,14 @@ class Outputs:
             self._roll_back(done)
             self.discard()
             raise
+        else:
+            for _, fd, backup in done:
+                if backup is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(backup, dir_fd=fd)
         finally:
             for fd in handles.values():
                 os.close(fd)
-        for _, fd, backup in done:
-            if backup is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(backup, dir_fd=fd)
         return [s.shown for s in todo]
 
     def discard(self) -> None:

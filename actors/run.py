@@ -24,7 +24,7 @@ from typing import IO, NoReturn
 import yaml
 from rich.console import Console
 
-from actors.console.view import TraceView
+from actors.console.view import PipeSafeConsole, TraceView
 from actors.engine.runtime import FAILED_ENDINGS, RunResult, Runtime
 from actors.outputs import OutputError, Outputs
 from actors.pipeline import Options, build
@@ -259,8 +259,8 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
     options = Options(
         seed=args.seed, until=args.until, drop_ack=drop, ack_loss=args.ack_loss, instant_limit=args.instant_limit
     )
-    runtime = build(scenario, options, path=args.scenario)
     check_budget(scenario, args.scenario, args.until, max_memory=args.max_memory, max_work=args.max_work)
+    runtime = build(scenario, options, path=args.scenario)  # after the budget: building allocates the windows
     outputs = Outputs(force=args.force, protected=sources)
     if args.trace_out is not None:
         outputs.file("--trace-out", args.trace_out)
@@ -269,16 +269,27 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
     if args.out is not None:
         outputs.folder("--out", args.out)
         outputs.out_file("regression_cases.yaml")
-        postmortems = os.path.join(args.out, "postmortems")
-        if os.path.isdir(postmortems) and not os.path.islink(postmortems) and not args.force:
-            held = sorted(n for n in os.listdir(postmortems) if n.endswith(".md"))
-            if held:
-                raise OutputError(
-                    f"--out {printable(args.out)}: {printable(os.path.join(postmortems, held[0]))} already exists "
-                    "(use --force to replace postmortems, or another --out)"
-                )
         outputs.out_folder("postmortems")
+        _check_postmortems(os.path.join(args.out, "postmortems"), args)
     return scenario, runtime, outputs
+
+
+def _check_postmortems(folder: str, args: argparse.Namespace) -> None:
+    """The postmortems' names come from the run; what is in their folder is checked now:
+    no link in it at all, and no postmortem unless --force."""
+    if not os.path.isdir(folder) or os.path.islink(folder):
+        return
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.islink(path):
+            raise OutputError(
+                f"--out {printable(args.out)}: {printable(path)} is a symbolic link (outputs never follow links: remove it)"
+            )
+        if name.endswith(".md") and not args.force:
+            raise OutputError(
+                f"--out {printable(args.out)}: {printable(path)} already exists "
+                "(use --force to replace postmortems, or another --out)"
+            )
 
 
 def _run(
@@ -316,18 +327,23 @@ def _run(
         # The wall clock enters here only, to pace --speed; the simulation never reads it.
         result = runtime.run(speed=args.speed, pacer=(time.monotonic, time.sleep))
     code = report(scenario, args, result, view)
-    if args.out and code != EXIT_CRASH:
-        for pm in result.trace.messages(PostmortemWritten):
-            outputs.put("--out", pm.markdown, "postmortems", f"{pm.incident}.md")
-        cases = [c.case.model_dump(mode="json", exclude_none=True) for c in result.trace.messages(RegressionCaseAdded)]
-        if cases:
-            outputs.put("--out", yaml.safe_dump(cases, sort_keys=False, allow_unicode=True), "regression_cases.yaml")
-    if args.svg:
-        shown = [a for a in (sys.argv[1:] if argv is None else argv) if a not in (args.svg, "--svg")]
-        outputs.put("--svg", console.export_svg(title=printable("python -m actors.run " + " ".join(shown))))
     try:
+        if args.out and code != EXIT_CRASH:
+            for pm in result.trace.messages(PostmortemWritten):
+                outputs.put("--out", pm.markdown, "postmortems", f"{pm.incident}.md")
+            cases = [
+                c.case.model_dump(mode="json", exclude_none=True) for c in result.trace.messages(RegressionCaseAdded)
+            ]
+            if cases:
+                outputs.put(
+                    "--out", yaml.safe_dump(cases, sort_keys=False, allow_unicode=True), "regression_cases.yaml"
+                )
+        if args.svg:
+            shown = [a for a in (sys.argv[1:] if argv is None else argv) if a not in (args.svg, "--svg")]
+            outputs.put("--svg", console.export_svg(title=printable("python -m actors.run " + " ".join(shown))))
         written = outputs.commit()
     except OutputError as exc:
+        outputs.discard()
         _error(str(exc))
         return EXIT_CRASH if code == EXIT_CRASH else EXIT_INPUT
     view.say([f"wrote {path}" for path in written])
@@ -358,9 +374,9 @@ def replay_command(args: argparse.Namespace, seed: int) -> str:
 def make_console(args: argparse.Namespace) -> Console:
     """A terminal gets colour and the live panel; a pipe gets plain lines (NO_COLOR is
     honoured by rich). --svg also records what is printed, in colour unless NO_COLOR."""
-    console = Console(record=bool(args.svg))
+    console = PipeSafeConsole(record=bool(args.svg))
     if args.svg or not console.is_terminal:  # a pipe, a file or a picture: wide enough that tables do not fold
-        console = Console(record=bool(args.svg), width=140)
+        console = PipeSafeConsole(record=bool(args.svg), width=140)
     return console
 
 

@@ -7,14 +7,22 @@ to resolve as percentiles; the chance the ladder is exhausted; and the seeds of 
 failure, each replayable exactly with ``--seed``. This is how a team finds the hole in
 its ladder before a real night does.
 
-Exit codes: 0 every seed held every check and invariant, 1 some did not, 2 bad input.
+Exit codes: 0 every seed held every check and invariant, 1 some did not, 2 bad input,
+130 interrupted by Ctrl-C (the seeds finished so far are reported first). A closed pipe
+(``| head -1``) ends the sweep quietly.
+
+Bounds: at most :data:`MAX_SEEDS` seeds per sweep, each from 0 to 2**63 - 1; at most
+:data:`MAX_WORKERS` worker processes, and never more than there are seeds.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
+import shlex
+import signal
 import sys
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,10 +34,18 @@ from actors.pipeline import Options, build
 from actors.report.digest import digest
 from actors.report.gate import evaluate
 from actors.report.invariants import check_invariants
+from bus.text import printable
 from bus.vtime import format_duration
+from scenarios.budget import check_budget
 from scenarios.loader import ScenarioError, load_scenario
+from scenarios.schema import MAX_SEED
 
-__all__ = ["SeedResult", "main", "parse_seeds", "percentile", "run_seed"]
+__all__ = ["MAX_SEEDS", "MAX_WORKERS", "SeedResult", "main", "parse_seeds", "percentile", "run_seed"]
+
+#: The most seeds one sweep runs.
+MAX_SEEDS = 1_000_000
+#: The most worker processes one sweep starts.
+MAX_WORKERS = 256
 
 
 @dataclass
@@ -76,20 +92,31 @@ def _run_star(args: tuple[str, int, float, tuple[str, ...]]) -> SeedResult:
 
 
 def parse_seeds(text: str) -> list[int]:
-    """``1..1000``, ``1,2,7`` or ``7``."""
+    """``1..1000``, ``1,2,7`` or ``7``; ValueError (with the reason) past the bounds."""
     seeds: list[int] = []
     for raw in text.split(","):
         part = raw.strip()
         if ".." in part:
-            lo, hi = (int(x) for x in part.split("..", 1))
+            lo, hi = (_seed(x) for x in part.split("..", 1))
             if hi < lo:
                 raise ValueError(f"{part}: the range runs backwards")
+            if len(seeds) + hi - lo + 1 > MAX_SEEDS:
+                raise ValueError(f"more than {MAX_SEEDS:,} seeds")
             seeds.extend(range(lo, hi + 1))
         elif part:
-            seeds.append(int(part))
+            seeds.append(_seed(part))
+            if len(seeds) > MAX_SEEDS:
+                raise ValueError(f"more than {MAX_SEEDS:,} seeds")
     if not seeds:
         raise ValueError("no seeds")
     return seeds
+
+
+def _seed(text: str) -> int:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_SEED:
+        raise ValueError(f"{printable(repr(text[:24]))} is not a seed (0 to 2**63 - 1)")
+    return int(text)
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -102,10 +129,18 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 
 def sweep(
-    path: str, seeds: Sequence[int], workers: int, ack_loss: float, drop_ack: Sequence[str], progress: bool = False
+    path: str,
+    seeds: Sequence[int],
+    workers: int,
+    ack_loss: float,
+    drop_ack: Sequence[str],
+    progress: bool = False,
+    results: list[SeedResult] | None = None,
 ) -> list[SeedResult]:
+    """Run every seed; results arrive in *results* (if given) as they finish, in seed order,
+    so that an interrupted sweep still has the seeds finished so far."""
     jobs = [(path, s, ack_loss, tuple(drop_ack)) for s in seeds]
-    results: list[SeedResult] = []
+    results = [] if results is None else results
     step = max(1, len(jobs) // 20)
     if workers <= 1:
         stream: Iterable[SeedResult] = map(_run_star, jobs)
@@ -113,11 +148,27 @@ def sweep(
             results.append(r)
             _progress(progress, i, len(jobs), step)
         return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for i, r in enumerate(pool.map(_run_star, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 8) or 1))), 1):
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+    try:
+        chunks = max(1, min(16, len(jobs) // (workers * 8) or 1))
+        for i, r in enumerate(pool.map(_run_star, jobs, chunksize=chunks), 1):
             results.append(r)
             _progress(progress, i, len(jobs), step)
+    except BaseException:
+        # Ctrl-C (or a closed pipe): stop the workers now, not after the queue drains
+        # (the executor keeps its processes in a private map; nothing public stops them).
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown()
     return results
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it reports, then stops the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _progress(show: bool, done: int, total: int, step: int) -> None:
@@ -128,7 +179,7 @@ def _progress(show: bool, done: int, total: int, step: int) -> None:
 def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> int:
     n = len(results)
     print(
-        f"{path}: {n} seeds"
+        f"{printable(path)}: {n} seeds"
         + (f", --ack-loss {args.ack_loss:g}" if args.ack_loss else "")
         + (f", --drop-ack {','.join(args.drop_ack)}" if args.drop_ack else "")
     )
@@ -142,7 +193,7 @@ def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> in
                 failing.setdefault(name, []).append(r.seed)
     for name in names:
         bad = failing.get(name, [])
-        print(f"  {(n - len(bad)) / n:7.1%}  {name}")
+        print(printable(f"  {(n - len(bad)) / n:7.1%}  {name}"))
     tta = [t for r in results for t in r.tta]
     ttr = [t for r in results for t in r.ttr]
     for label, values in (("time to acknowledge", tta), ("time to resolve", ttr)):
@@ -155,7 +206,7 @@ def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> in
     print(f"  ladder exhausted: {len(exhausted) / n:.1%} of seeds")
     crashed = [r for r in results if r.ending in FAILED_ENDINGS]
     for r in crashed[:5]:
-        print(f"  seed {r.seed}: {r.problem}")
+        print(printable(f"  seed {r.seed}: {r.problem}"))
     if not failing:
         print("every seed held every check")
         return 0
@@ -163,10 +214,11 @@ def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> in
         f" --ack-loss {args.ack_loss:g}" if args.ack_loss else ""
     )
     first = min(s for seeds in failing.values() for s in seeds)
-    print(f"failing seeds (replay one exactly: python -m actors.run {path} --seed {first}{flags}):")
+    replay = " ".join(shlex.quote(p) for p in ["python", "-m", "actors.run", path, "--seed", str(first)])
+    print(printable(f"failing seeds (replay one exactly: {replay}{flags}):"))
     for name, seeds in failing.items():
         shown = ", ".join(map(str, seeds[:20])) + (f", ... ({len(seeds)} in all)" if len(seeds) > 20 else "")
-        print(f"  {name}: {shown}")
+        print(printable(f"  {name}: {shown}"))
     return 1
 
 
@@ -186,32 +238,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", default="1..100", help="1..1000, or 1,2,7 (default 1..100)")
     parser.add_argument("--ack-loss", type=float, default=0.0, metavar="P")
     parser.add_argument("--drop-ack", action="append", default=[], metavar="LEVEL")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--workers", type=int, default=None, help=f"worker processes (default: one per core; at most {MAX_WORKERS})"
+    )
     args = parser.parse_args(argv)
+    try:
+        seeds, workers = _check(args)
+    except ScenarioError as exc:
+        _error(str(exc))
+        return 2
+    results: list[SeedResult] = []
+    try:
+        sweep(
+            args.scenario,
+            seeds,
+            workers,
+            args.ack_loss,
+            args.drop_ack,
+            progress=len(seeds) >= 50 and sys.stderr.isatty(),
+            results=results,
+        )
+        return report(args.scenario, results, args)
+    except KeyboardInterrupt:
+        with contextlib.suppress(BrokenPipeError):
+            print(f"interrupted: {len(results)} of {len(seeds)} seeds finished", file=sys.stderr, flush=True)
+            if results:
+                report(args.scenario, results, args)
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141
+
+
+def _check(args: argparse.Namespace) -> tuple[list[int], int]:
+    """Every input checked before anything runs: (the seeds, the workers to use)."""
     try:
         seeds = parse_seeds(args.seeds)
     except ValueError as exc:
-        print(f"error: --seeds {args.seeds}: {exc} (use 1..1000 or 1,2,7)", file=sys.stderr)
-        return 2
+        raise ScenarioError(f"--seeds {printable(args.seeds[:40])}: {exc} (use 1..1000 or 1,2,7)") from None
     if not 0.0 <= args.ack_loss <= 1.0:
-        print(f"error: --ack-loss {args.ack_loss}: must be a probability from 0 to 1", file=sys.stderr)
-        return 2
+        raise ScenarioError(f"--ack-loss {args.ack_loss}: must be a probability from 0 to 1")
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        raise ScenarioError(f"--workers {args.workers}: must lie between 1 and {MAX_WORKERS}")
+    workers = min(args.workers or os.cpu_count() or 1, len(seeds), MAX_WORKERS)
     args.drop_ack = [d.strip() for a in args.drop_ack for d in a.split(",") if d.strip()]
-    try:
-        scenario = load_scenario(args.scenario)
-        build(scenario, Options(ack_loss=args.ack_loss, drop_ack=args.drop_ack), path=args.scenario)  # validate once
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    results = sweep(
-        args.scenario,
-        seeds,
-        max(1, args.workers),
-        args.ack_loss,
-        args.drop_ack,
-        progress=len(seeds) >= 50 and sys.stderr.isatty(),
-    )
-    return report(args.scenario, results, args)
+    scenario = load_scenario(args.scenario)
+    check_budget(scenario, args.scenario)  # before building: that allocates the windows
+    build(scenario, Options(ack_loss=args.ack_loss, drop_ack=args.drop_ack), path=args.scenario)  # validate once
+    return seeds, workers
+
+
+def _error(line: str) -> None:
+    with contextlib.suppress(OSError):
+        print(f"error: {printable(line)}", file=sys.stderr)
+
+
+def _quiet_stdout() -> None:
+    """The reader of stdout went away: send what Python still has to flush nowhere, so
+    the interpreter's exit prints no broken-pipe warning."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def identifier_problem(name: str) -> str | None:  # noqa: PLR0911 - one return p
     shown = repr(name) if len(name) <= 40 else repr(name[:37]) + "..."
     for ch in name:
         if not (ch.isalpha() or "0" <= ch <= "9" or ch in _PUNCTUATION):
-            return f"{shown}: {_escape(ch) if not ch.isprintable() else repr(ch)} is not allowed in a name ({IDENTIFIER_HINT})"
+            return f"{shown}: {ch!r} is not allowed in a name ({IDENTIFIER_HINT})"
     if not (name[0].isalpha() or name[0].isdigit()):
         return f"{shown} must start with a letter or a digit ({IDENTIFIER_HINT})"
     if unicodedata.normalize("NFKC", name) != name:

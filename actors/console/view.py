@@ -18,6 +18,8 @@ failing the run.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,7 +47,7 @@ from bus.text import printable
 from bus.trace import Envelope
 from bus.vtime import format_duration, format_vtime
 
-__all__ = ["FAMILY_STYLES", "TraceView"]
+__all__ = ["FAMILY_STYLES", "PipeSafeConsole", "TraceView"]
 
 FAMILY_STYLES = {
     "scenario": "bright_white",
@@ -136,6 +138,26 @@ class Status:
         return Panel(
             Group(slos, incidents, Text(printable(f"live: {live or '-'}"))), title=f"shift at {format_vtime(self.now)}"
         )
+
+
+class PipeSafeConsole(Console):
+    """A rich console whose closed pipe does not end the process.
+
+    rich answers a broken pipe by exiting with status 1 (``Console.on_broken_pipe``), which
+    would replace a run's verdict; this one points stdout at the null device (so nothing
+    fails again when the interpreter flushes it at exit) and raises ``BrokenPipeError``,
+    which the view takes as "the output is gone" and the run goes on to its own verdict.
+    """
+
+    def on_broken_pipe(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a real file: nothing to point
+            pass
+        finally:
+            os.close(devnull)
+        raise BrokenPipeError
 
 
 def _cell(value: str) -> Text:
