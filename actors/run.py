@@ -335,9 +335,10 @@ def _run(
                 c.case.model_dump(mode="json", exclude_none=True) for c in result.trace.messages(RegressionCaseAdded)
             ]
             if cases:
-                outputs.put(
-                    "--out", yaml.safe_dump(cases, sort_keys=False, allow_unicode=True), "regression_cases.yaml"
-                )
+                text = yaml.safe_dump(cases, sort_keys=False, allow_unicode=True)
+                if not all(line.isprintable() for line in text.splitlines()):  # invisibles: escape it all
+                    text = yaml.safe_dump(cases, sort_keys=False, allow_unicode=False)
+                outputs.put("--out", text, "regression_cases.yaml")
         if args.svg:
             shown = [a for a in (sys.argv[1:] if argv is None else argv) if a not in (args.svg, "--svg")]
             outputs.put("--svg", console.export_svg(title=printable("python -m actors.run " + " ".join(shown))))

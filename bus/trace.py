@@ -70,7 +70,10 @@ class Envelope(NamedTuple, Generic[M_co]):
         }
         if self.faults:
             data["faults"] = [f.to_json() for f in self.faults]
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        line = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if not line.isprintable():  # JSON escapes C0 controls; bidi and other invisibles too
+            line = "".join(ch if ch.isprintable() else _json_escape(ch) for ch in line)
+        return line
 
     @classmethod
     def from_json(cls, line: str) -> Envelope[Message]:
@@ -88,6 +91,15 @@ class Envelope(NamedTuple, Generic[M_co]):
             msg=parse_message(data["msg"]),
             faults=faults,
         )
+
+
+def _json_escape(ch: str) -> str:
+    """A JSON ``\\u`` escape of one character (a surrogate pair above the BMP)."""
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def envelopes_of(envelopes: Iterable[Envelope[Message]], *types: type[M]) -> list[Envelope[M]]:

@@ -33,6 +33,7 @@ from bus.messages import (
     RolledBack,
     StepTaken,
 )
+from bus.text import printable
 from bus.trace import Envelope, Trace, envelopes_of
 from bus.vtime import format_duration, format_vtime
 from topology import Topology
@@ -311,7 +312,14 @@ def render(facts: Facts) -> tuple[str, str]:
     lines = [f"# Postmortem {title}", "", "_Blameless: systems and gaps are causes; people are not._"]
     for name, write in RENDERERS:
         lines += ["", f"## {name}", "", *write(story)]
-    return title, "\n".join(lines) + "\n"
+    return title, "\n".join(map(_markdown_line, lines)) + "\n"
+
+
+def _markdown_line(line: str) -> str:
+    """One line of the postmortem, safe whatever the scenario's texts hold: a newline in a
+    step name or a ticket cannot start a heading of its own (it shows as ``\\n``), control
+    and bidi characters show escaped, and ``<`` cannot open an HTML tag."""
+    return printable(line).replace("<", "&lt;")
 
 
 def regression_case(facts: Facts, eval_set: dict[str, str]) -> RegressionCase:

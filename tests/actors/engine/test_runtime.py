@@ -320,3 +320,57 @@ def test_send_many_says_each_message_as_send_would() -> None:
         (3, 60.0, "chorus", "la 1", 1, "INC-001"),
         (4, 60.0, "chorus", "la 2", 1, "INC-001"),
     ]
+
+
+class Fragile(Actor):
+    """A timer at t=10 that always raises, and one at t=20 that counts and says so."""
+
+    def setup(self) -> None:
+        self.ticks = 0
+
+    def on_start(self) -> None:
+        self.call_at(10, self._bad)
+        self.call_at(20, self._count)
+
+    def _bad(self) -> None:
+        raise ValueError("always")
+
+    def _count(self) -> None:
+        self.ticks += 1
+        self.send(DrillNote(text=f"tick {self.ticks}"), to=())
+
+    def busy(self) -> str | None:
+        return None if self.ticks else "waiting for its tick"
+
+
+def test_a_timer_that_always_crashes_is_retried_once_then_dropped_as_poison() -> None:
+    """t=10: _bad raises; the restart replays the journal (its start: 1 entry), which
+    re-arms _bad (at 10, now) and _count (at 20). _bad raises again: it is journaled as
+    dropped, and the second restart (start + the drop: 2 entries) re-arms _count only.
+    t=20: one tick, said once."""
+    rt = Runtime(seed=1, restart=True)
+    fragile = rt.add(Fragile("fragile", rt))
+    result = rt.run()
+    assert [(e.t, e.kind) for e in result.trace] == [
+        (10.0, "ActorCrashed"),
+        (10.0, "ActorRestarted"),
+        (10.0, "ActorCrashed"),
+        (10.0, "ActorRestarted"),
+        (20.0, "DrillNote"),
+    ]
+    assert [m.replayed for m in result.trace.messages(ActorRestarted)] == [1, 2]
+    assert fragile.ticks == 1  # type: ignore[attr-defined]
+    assert result.ending == "done"
+
+
+def test_a_duplicated_copy_is_handled_once() -> None:
+    """A duplicate rule on every DrillNote: echo gets each question twice (2 copies
+    duplicated: the answers go to nobody) but answers each once, 120 s after it."""
+    from bus.faults import FaultRule
+
+    rt = make([(60, "q1"), (90, "q2")])
+    rt.bus.faults.rules.append(FaultRule(name="dup", action="duplicate", kinds=("DrillNote",)))
+    result = rt.run()
+    answers = [(e.t, e.msg.text) for e in result.trace.of(DrillNote) if e.sender == "echo"]
+    assert answers == [(180.0, "echo q1"), (210.0, "echo q2")]
+    assert result.accounts.duplicated == 2 and result.accounts.balanced
