@@ -132,3 +132,50 @@ def test_ctrl_c_during_a_paced_drill_stops_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 130, stderr
     assert "interrupted at T+" in stderr and "Traceback" not in stderr
     assert not out.exists() and not (tmp_path / "trace.jsonl.partial").exists()
+
+
+HOSTILE_TEXTS = """name: "drill \\e]0;owned\\a"
+services: [{name: api}]
+slos: [{name: e, service: api, objective: 0.99}]
+responders: [{name: ann, level: L1, ack_after: 1m}]
+escalation: {levels: [{name: L1, targets: [ann], escalate_after: 5m}]}
+runbooks:
+  boom: [{name: "restart \\e[2J\\e]52;c;cm0gLXJmIH4=\\a it\\n# Forged heading", action: fix, signature: boom, takes: 1m}]
+events:
+  - {at: 1m, note: "note \\e[31mred\\u202e"}
+  - {at: 2m, fault: {service: api, health: 0.0, signature: boom}}
+  - {at: 3m, ticket: {reporter: "eve\\e[8m", text: "api down <script>x</script>", service: api}}
+"""
+
+
+def test_scenario_texts_never_reach_the_terminal_or_files_raw(tmp_path: Path) -> None:
+    """Escape sequences (clear screen, window title, OSC 52 clipboard), a bidi override
+    and a newline in display texts: stdout, the SVG, the trace and the postmortem hold
+    them escaped, and the postmortem gains no heading and no tag."""
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HOSTILE_TEXTS, encoding="utf-8")
+    out = tmp_path / "out"
+    proc = run_cli(
+        str(path), "--out", str(out), "--svg", str(tmp_path / "x.svg"), "--trace-out", str(tmp_path / "t.jsonl")
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\u202e" not in proc.stdout
+    assert "note \\x1b[31mred\\u202e" in proc.stdout
+    (written,) = (out / "postmortems").iterdir()  # the ticket's incident pages no one: one postmortem
+    for file in (tmp_path / "x.svg", tmp_path / "t.jsonl", written, out / "regression_cases.yaml"):
+        text = file.read_text(encoding="utf-8")
+        assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text, file.name
+    postmortem = written.read_text(encoding="utf-8")
+    assert "restart \\x1b[2J" in postmortem
+    assert "# Forged heading" not in postmortem.splitlines()
+    assert "<script>" not in postmortem
+
+
+@pytest.mark.parametrize("no_color", [True, False], ids=["NO_COLOR", "colour allowed"])
+def test_svg_sends_no_escape_codes_into_a_pipe(no_color: bool, tmp_path: Path) -> None:
+    env = {"NO_COLOR": "1"} if no_color else {}
+    proc = run_cli(DRILL, "--quiet", "--svg", str(tmp_path / "x.svg"), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout
+    svg = (tmp_path / "x.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "EVAL GATE: PASS" in svg.replace("&#160;", " ")
