@@ -37,6 +37,8 @@ class TimerOwner(Protocol):
     current: Envelope[Any] | None
     #: Armed by a scenario ``crash:`` event: the next handler or timer raises.
     crash_next: bool
+    #: What the actor did, to replay after a restart (None: nothing is journaled).
+    journal: list[Any] | None
 
     def timer_fired(self, timer: Timer) -> None:
         """*timer* fired and returned (the actor journals it)."""
@@ -172,7 +174,8 @@ class Timers:
                 except Exception as exc:  # noqa: BLE001 - supervision: every crash is reported
                     actor.timer_crashed(timer, exc)
                 else:
-                    actor.timer_fired(timer)
+                    if actor.journal is not None:  # only when restarts are on
+                        actor.timer_fired(timer)
                 finally:
                     actor.current = None
         self._skip_forgotten()
