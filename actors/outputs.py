@@ -71,6 +71,7 @@ class _Staged:
     temp: str | None = None
     stream: IO[str] | None = None
     shown: str = ""
+    error: str | None = None
 
 
 @dataclass
@@ -208,6 +209,11 @@ class Outputs:
             staged = self._by_flag[flag]
         staged.text = text
 
+    def failed(self, flag: str, exc: OSError) -> None:
+        """Writing *flag*'s stream failed (a full disk): :meth:`commit` will say so and
+        write nothing."""
+        self._by_flag[flag].error = exc.strerror or str(exc)
+
     def written(self) -> list[str]:
         """The paths that :meth:`commit` writes."""
         return [s.shown for s in self._files if s.text is not None or s.stream is not None]
@@ -216,19 +222,17 @@ class Outputs:
         """Write every file given, all or nothing; return their paths. Raises
         :class:`OutputError` (and leaves nothing behind) if any step fails."""
         todo = [s for s in self._files if s.text is not None or s.stream is not None]
+        broken = next((s for s in todo if s.error is not None), None)
+        if broken is not None:
+            self.discard()
+            raise OutputError(
+                f"{broken.flag} {_show(broken.shown)}: could not be written ({broken.error}); nothing was written"
+            )
         made: list[tuple[int, str]] = []  # folders made below --out: (parent handle, name)
         handles: dict[tuple[str, tuple[str, ...]], int] = {}
         done: list[tuple[_Staged, int, str | None]] = []
         try:
-            for staged in todo:
-                fd = self._folder_handle(staged, handles, made)
-                if staged.stream is not None:
-                    staged.stream.close()
-                    staged.stream = None
-                else:
-                    tfd, staged.temp = self._new_temp(staged, fd)
-                    with os.fdopen(tfd, "w", encoding="utf-8", newline="\n") as fh:
-                        fh.write(staged.text or "")
+            self._stage(todo, handles, made)
             for staged in todo:
                 fd = handles[(staged.folder, staged.below)]
                 backup = self._replace(staged, fd)
@@ -256,6 +260,20 @@ class Outputs:
             for fd in handles.values():
                 os.close(fd)
         return [s.shown for s in todo]
+
+    def _stage(
+        self, todo: list[_Staged], handles: dict[tuple[str, tuple[str, ...]], int], made: list[tuple[int, str]]
+    ) -> None:
+        """Every file whole in its temporary file (streams closed, texts written)."""
+        for staged in todo:
+            fd = self._folder_handle(staged, handles, made)
+            if staged.stream is not None:
+                staged.stream.close()
+                staged.stream = None
+            else:
+                tfd, staged.temp = self._new_temp(staged, fd)
+                with os.fdopen(tfd, "w", encoding="utf-8", newline="\n") as fh:
+                    fh.write(staged.text or "")
 
     def discard(self) -> None:
         """Remove every temporary file (an aborted run: nothing is left behind)."""

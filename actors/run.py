@@ -305,7 +305,11 @@ def _run(
         write = stream.write
 
         def to_file(env: Envelope[Message]) -> None:
-            write(env.to_json() + "\n")
+            try:
+                write(env.to_json() + "\n")
+            except OSError as exc:  # a full disk: the run goes on; the commit says so
+                outputs.failed("--trace-out", exc)
+                runtime.bus.trace.sinks.remove(to_file)
 
         runtime.bus.trace.sinks.append(to_file)
     console = make_console(args)
@@ -327,6 +331,8 @@ def _run(
         # The wall clock enters here only, to pace --speed; the simulation never reads it.
         result = runtime.run(speed=args.speed, pacer=(time.monotonic, time.sleep))
     code = report(scenario, args, result, view)
+    if view.failure is not None:
+        _error(f"the console stopped printing during the run ({view.failure}); the run went on")
     try:
         if args.out and code != EXIT_CRASH:
             for pm in result.trace.messages(PostmortemWritten):

@@ -202,3 +202,17 @@ def test_an_interrupted_run_discards_its_stream(tmp_path: Path) -> None:
     outputs.stream("--trace-out").write("half a line")
     outputs.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stream_that_failed_midway_is_reported_and_nothing_is_written(tmp_path: Path) -> None:
+    """A full disk while the trace streams: the commit says which output failed and why,
+    and neither it nor the other outputs are written."""
+    outputs = Outputs()
+    outputs.file("--trace-out", str(tmp_path / "t.jsonl"))
+    outputs.file("--svg", str(tmp_path / "x.svg"))
+    outputs.stream("--trace-out").write("a line\n")
+    outputs.put("--svg", "<svg/>")
+    outputs.failed("--trace-out", OSError(28, "No space left on device"))
+    with pytest.raises(OutputError, match=r"--trace-out .*No space left on device\); nothing was written"):
+        outputs.commit()
+    assert list(tmp_path.iterdir()) == []

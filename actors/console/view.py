@@ -193,6 +193,8 @@ class TraceView:
         self._depth: dict[int, int] = {}
         #: The output went away (a closed pipe): nothing more is printed.
         self.closed = False
+        #: Why the view stopped printing, if it failed (the run went on without it).
+        self.failure: str | None = None
         self._live: Live | None = None
         if live_panel and console.is_terminal and not quiet:
             self._live = Live(self.status.render(), console=console, auto_refresh=False, transient=False)
@@ -229,6 +231,9 @@ class TraceView:
             if self._live is not None and moved:
                 self._live.update(self.status.render(), refresh=True)
         except OSError:  # the terminal or the pipe is gone: the run goes on, unseen
+            self.gone()
+        except Exception as exc:  # noqa: BLE001 - a view must never change the simulation
+            self.failure = f"{type(exc).__name__}: {exc}"
             self.gone()
 
     def gone(self) -> None:

@@ -73,3 +73,32 @@ def test_no_color_is_honoured() -> None:
     )
     assert proc.returncode == 0
     assert not re.search(r"\x1b\[[0-9;]*3[0-9]m", proc.stdout)  # no foreground colours
+
+
+def test_a_failing_console_never_changes_the_run() -> None:
+    """A console that raises on every print: the view stops printing, says why, and the
+    drill still ends with its own verdict (7/7 on bad_deploy)."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from actors.console.view import TraceView
+    from actors.pipeline import build
+    from actors.report.digest import digest
+    from actors.report.gate import evaluate
+    from scenarios.loader import load_scenario
+
+    class Broken(Console):
+        def print(self, *args: object, **kwargs: object) -> None:
+            raise OverflowError("the console overflowed")
+
+    path = str(Path(__file__).resolve().parents[3] / "scenarios" / "bad_deploy.yaml")
+    scenario = load_scenario(path)
+    runtime = build(scenario, path=path)
+    view = TraceView(Broken(file=open(__import__("os").devnull, "w")))  # noqa: SIM115 - closed at exit
+    runtime.bus.trace.sinks.append(view)
+    result = runtime.run()
+    assert view.failure == "OverflowError: the console overflowed"
+    assert result.ending == "done"
+    verdicts = evaluate(scenario.expect, digest(result.trace), [p.name for p in scenario.responders])
+    assert all(v.passed for v in verdicts)
