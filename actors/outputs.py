@@ -58,6 +58,17 @@ def _kind(mode: int) -> str | None:
     return "a device (outputs are regular files: name one)"
 
 
+def _open_below(parent: int, name: str, made: list[tuple[int, str]]) -> int:
+    """A handle on the folder *name* in *parent*, made if missing (noted in *made*), opened
+    with ``O_NOFOLLOW``: a link there is an error, never followed."""
+    try:
+        os.mkdir(name, dir_fd=parent)
+        made.append((parent, name))
+    except FileExistsError:
+        pass
+    return os.open(name, _DIR_FLAGS, dir_fd=parent)
+
+
 @dataclass
 class _Staged:
     """One file on its way: the folder (a path, then the chain of folders below it that
@@ -312,26 +323,14 @@ class Outputs:
                 parent_key = (os.path.dirname(staged.folder), ("..",))
                 if parent_key not in handles:
                     handles[parent_key] = os.open(os.path.dirname(staged.folder), _DIR_FLAGS & ~_NOFOLLOW)
-                parent, name = handles[parent_key], os.path.basename(staged.folder)
-                try:
-                    os.mkdir(name, dir_fd=parent)
-                    made.append((parent, name))
-                except FileExistsError:
-                    pass
-                handles[top_key] = os.open(name, _DIR_FLAGS, dir_fd=parent)
+                handles[top_key] = _open_below(handles[parent_key], os.path.basename(staged.folder), made)
             else:  # the folder of --trace-out or --svg: a link to it is the user's own
                 handles[top_key] = os.open(staged.folder, _DIR_FLAGS & ~_NOFOLLOW)
         fd = handles[top_key]
         for depth in range(1, len(staged.below) + 1):
             sub_key = (staged.folder, staged.below[:depth])
             if sub_key not in handles:
-                name = staged.below[depth - 1]
-                try:
-                    os.mkdir(name, dir_fd=fd)
-                    made.append((fd, name))
-                except FileExistsError:
-                    pass
-                handles[sub_key] = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                handles[sub_key] = _open_below(fd, staged.below[depth - 1], made)
             fd = handles[sub_key]
         return fd
 

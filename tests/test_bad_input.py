@@ -9,11 +9,32 @@ hazard, ``tests/test_faults_hold.py`` the faults that must change nothing.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from actors.run import main
+from tests.conftest import ROOT
+
+
+def start(module: str, *args: str, text: bool = True, **kw: Any) -> subprocess.Popen[Any]:
+    """``python -m <module> args`` in a fresh process, its output piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=kw.pop("stdout", subprocess.PIPE),
+        stderr=subprocess.PIPE,
+        text=text,
+        **kw,
+    )
+
 
 BASE = """name: x
 services: [{name: api}, {name: db}]
@@ -350,23 +371,9 @@ SLOW_DRILL = BASE + "until: 2h\nevents: [{at: 1m, fault: {service: api, health: 
     ("signame", "code"), [("SIGTERM", 143), ("SIGHUP", 129)], ids=["exit codes: SIGTERM", "exit codes: SIGHUP"]
 )
 def test_exit_codes_a_signal_stops_the_run_and_leaves_nothing(signame: str, code: int, tmp_path: Path) -> None:
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from tests.conftest import ROOT
-
     path = tmp_path / "slow.yaml"
     path.write_text(SLOW_DRILL, encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "actors.run", str(path), "--speed", "60", "--trace-out", str(tmp_path / "t.jsonl")],
-        cwd=ROOT,
-        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start("actors.run", str(path), "--speed", "60", "--trace-out", str(tmp_path / "t.jsonl"))
     time.sleep(3)  # imports, then a few paced virtual seconds
     proc.send_signal(getattr(signal, signame))
     _, err = proc.communicate(timeout=60)
@@ -377,28 +384,15 @@ def test_exit_codes_a_signal_stops_the_run_and_leaves_nothing(signame: str, code
 
 def test_exit_codes_a_crash_is_3_even_when_the_console_is_gone(tmp_path: Path) -> None:
     """stdout closed before the run (the reader went away): the crash still exits 3."""
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
     path = tmp_path / "crash.yaml"
     path.write_text(BASE + "events: [{at: 1m, crash: {actor: monitor}}]\n", encoding="utf-8")
-    read, write = __import__("os").pipe()
-    __import__("os").close(read)  # nobody will read what the run prints
-    proc = subprocess.run(
-        [sys.executable, "-m", "actors.run", str(path)],
-        cwd=ROOT,
-        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
-        stdout=write,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    __import__("os").close(write)
-    assert proc.returncode == 3, proc.stderr
-    assert "Traceback" not in proc.stderr and "actor monitor crashed" in proc.stderr
+    read, write = os.pipe()
+    os.close(read)  # nobody will read what the run prints
+    proc = start("actors.run", str(path), stdout=write)
+    os.close(write)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 3, stderr
+    assert "Traceback" not in stderr and "actor monitor crashed" in stderr
 
 
 def run_sweep(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -430,25 +424,9 @@ def test_sweep_by_class(args: list[str], expected: str, tmp_path: Path, capsys: 
 
 
 def test_sweep_ctrl_c_reports_the_seeds_finished_and_exits_130(tmp_path: Path) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from tests.conftest import ROOT
-
     path = tmp_path / "ok.yaml"
     path.write_text(BASE + "events: [{at: 1m, fault: {service: api, health: 0.0}}]\n", encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "actors.sweep", str(path), "--seeds", "1..200000", "--workers", "2"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = start("actors.sweep", str(path), "--seeds", "1..200000", "--workers", "2", start_new_session=True)
     time.sleep(4)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     out, err = proc.communicate(timeout=60)
@@ -461,21 +439,9 @@ def test_sweep_ctrl_c_reports_the_seeds_finished_and_exits_130(tmp_path: Path) -
 
 
 def test_sweep_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
     path = tmp_path / "ok.yaml"
     path.write_text(BASE + "events: [{at: 1m, fault: {service: api, health: 0.0}}]\n", encoding="utf-8")
-    sweep = subprocess.Popen(
-        [sys.executable, "-m", "actors.sweep", str(path), "--seeds", "1..30", "--workers", "1"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    sweep = start("actors.sweep", str(path), "--seeds", "1..30", "--workers", "1", text=False)
     assert sweep.stdout is not None
     sweep.stdout.readline()
     sweep.stdout.close()  # as `| head -1` does
