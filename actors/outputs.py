@@ -176,10 +176,12 @@ class Outputs:
         problem = _kind(info.st_mode)
         if problem is not None:
             raise OutputError(f"{flag} {shown}: is {problem}")
-        real = os.path.realpath(path)
-        if real in self.protected:
-            which = "the scenario file" if real == self.protected[0] else "a base of the scenario (extends:)"
-            raise OutputError(f"{flag} {shown}: is {which} itself (name another file)")
+        for i, source in enumerate(self.protected):  # the same file: by path, or by inode (a hard link)
+            with contextlib.suppress(OSError):
+                same = os.stat(source)
+                if (same.st_dev, same.st_ino) == (info.st_dev, info.st_ino):
+                    which = "the scenario file" if i == 0 else "a base of the scenario (extends:)"
+                    raise OutputError(f"{flag} {shown}: is {which} itself (name another file)")
         if not self.force:
             raise OutputError(f"{flag} {shown}: already exists (use --force to replace it, or name another file)")
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import multiprocessing
 import os
 import shlex
 import signal
 import sys
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -148,21 +148,13 @@ def sweep(
             results.append(r)
             _progress(progress, i, len(jobs), step)
         return results
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
-    try:
-        chunks = max(1, min(16, len(jobs) // (workers * 8) or 1))
-        for i, r in enumerate(pool.map(_run_star, jobs, chunksize=chunks), 1):
+    chunks = max(1, min(16, len(jobs) // (workers * 8) or 1))
+    # multiprocessing's pool, not concurrent.futures': Ctrl-C must stop the workers at once,
+    # and Pool.terminate() is the public way to (an executor has none).
+    with multiprocessing.Pool(workers, initializer=_ignore_interrupts) as pool:
+        for i, r in enumerate(pool.imap(_run_star, jobs, chunksize=chunks), 1):
             results.append(r)
             _progress(progress, i, len(jobs), step)
-    except BaseException:
-        # Ctrl-C (or a closed pipe): stop the workers now, not after the queue drains
-        # (the executor keeps its processes in a private map; nothing public stops them).
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        raise
-    pool.shutdown()
     return results
 
 

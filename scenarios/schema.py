@@ -446,6 +446,14 @@ class Scenario(Strict):
     description: str = ""
     seed: int = Field(1, ge=0, le=MAX_SEED, description="the run's seed; --seed overrides it")
     start: datetime | None = Field(None, description="wall-clock start of the drill (ISO 8601), for display")
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not 1900 <= value.year <= 9000:
+            raise ValueError(f"{value.year} is out of range (a start between the years 1900 and 9000)")
+        return value
+
     until: Duration = Field(86400.0, description="the run stops at this virtual time at the latest")
     services: list[ServiceDef] = Field(default_factory=list, description="the dependency graph")
     slos: list[SloDef] = Field(default_factory=list)

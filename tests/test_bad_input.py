@@ -173,6 +173,10 @@ CASES: dict[str, tuple[str, str]] = {
     # --- reading: strict YAML, files bounded --------------------------------------------
     "reading: a key given twice": ("name: x\nseed: 1\nseed: 2\n", "the key 'seed' is given twice"),
     "reading: control bytes in the file": ("name: x\x1b]0;owned\x07\n", "a control character"),
+    "time: a start that would run past the calendar": (
+        "name: x\nstart: 9999-12-31T00:00:00Z\n",
+        "start: 9999 is out of range",
+    ),
     "reading: a date that does not exist": ("name: x\nstart: 2026-02-30\n", "'2026-02-30' is not a valid timestamp"),
     # --- terminal: what a scenario says never reaches the terminal raw ------------------
     "terminal: an escape sequence in a service name": (

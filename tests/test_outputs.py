@@ -216,3 +216,12 @@ def test_a_stream_that_failed_midway_is_reported_and_nothing_is_written(tmp_path
     with pytest.raises(OutputError, match=r"--trace-out .*No space left on device\); nothing was written"):
         outputs.commit()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_hard_link_to_the_scenario_is_the_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "drill.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    os.link(scenario, tmp_path / "other-name.jsonl")
+    assert main([str(scenario), "--trace-out", str(tmp_path / "other-name.jsonl"), "--force", "--quiet"]) == 2
+    assert "is the scenario file itself" in capsys.readouterr().err
+    assert scenario.read_text(encoding="utf-8") == SCENARIO
