@@ -62,9 +62,10 @@ exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input,
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse, with bad input as one line (exit 2), escaped, pointing at --help."""
+
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_INPUT, printable(f"{self.prog}: error: {message} (see --help)") + "\n")
 
 
 def _duration(text: str) -> float:
@@ -223,7 +224,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(Scenario.model_json_schema(), indent=2))
         return EXIT_OK
     if not args.scenario:
-        make_parser().print_usage(sys.stderr)
         print("python -m actors.run: error: name a scenario file, e.g. scenarios/bad_deploy.yaml", file=sys.stderr)
         return EXIT_INPUT
     try:

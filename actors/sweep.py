@@ -215,9 +215,10 @@ def report(path: str, results: list[SeedResult], args: argparse.Namespace) -> in
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse, with bad input as one line (exit 2), escaped, pointing at --help."""
+
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, printable(f"{self.prog}: error: {message} (see --help)") + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -303,6 +303,7 @@ def test_bad_options_by_class(
     path.write_text(BASE, encoding="utf-8")
     code, out, err = run_main([str(path), *args], capsys)
     assert code == 2 and out == "" and expected in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.yaml"]
 
 
