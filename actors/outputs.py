@@ -4,7 +4,8 @@ Every output (``--trace-out FILE``, ``--svg FILE``, ``--out DIR`` with its postm
 regression cases) is a :class:`Outputs` entry, checked when it is named, before anything
 runs: not a directory where a file is meant, not a symbolic link, a FIFO or a device, not
 the scenario or one of its bases, in a folder that exists and takes a new file, and not
-already there unless ``--force`` says to replace it. Each file is written to a new,
+already there unless ``--force`` says to replace it (an empty regular file, as ``mktemp``
+makes, holds nothing to lose and is replaced without it). Each file is written to a new,
 uniquely named temporary file beside its target (created with ``O_EXCL | O_NOFOLLOW``,
 inside ``--out`` through directory handles opened with ``O_NOFOLLOW``, so no planted link
 is ever followed), then every file is renamed into place together: if any step fails,
@@ -182,7 +183,7 @@ class Outputs:
                 if (same.st_dev, same.st_ino) == (info.st_dev, info.st_ino):
                     which = "the scenario file" if i == 0 else "a base of the scenario (extends:)"
                     raise OutputError(f"{flag} {shown}: is {which} itself (name another file)")
-        if not self.force:
+        if not self.force and info.st_size > 0:  # an empty file (mktemp's) holds nothing to lose
             raise OutputError(f"{flag} {shown}: already exists (use --force to replace it, or name another file)")
 
     def _check_folder(self, flag: str, folder: str, shown: str) -> None:
@@ -346,7 +347,8 @@ class Outputs:
             mode = None
         if mode is not None:
             problem = _kind(mode)
-            if not self.force or (problem is not None and not stat.S_ISLNK(mode)):
+            empty = problem is None and os.lstat(staged.name, dir_fd=fd).st_size == 0
+            if not (self.force or empty) or (problem is not None and not stat.S_ISLNK(mode)):
                 raise OutputError(
                     f"{staged.flag} {_show(staged.shown)}: "
                     + (f"is {problem}" if problem else "appeared while the run went (use --force to replace it)")

@@ -225,3 +225,20 @@ def test_a_hard_link_to_the_scenario_is_the_scenario(tmp_path: Path, capsys: pyt
     assert main([str(scenario), "--trace-out", str(tmp_path / "other-name.jsonl"), "--force", "--quiet"]) == 2
     assert "is the scenario file itself" in capsys.readouterr().err
     assert scenario.read_text(encoding="utf-8") == SCENARIO
+
+
+def test_an_empty_file_made_by_mktemp_is_reserved_for_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--trace-out "$(mktemp)"``: the empty file is replaced without --force; a file
+    with content is not."""
+    import tempfile
+
+    scenario = tmp_path / "drill.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    fd, reserved = tempfile.mkstemp(dir=tmp_path)
+    os.close(fd)
+    assert main([str(scenario), "--trace-out", reserved, "--quiet"]) == 0
+    assert Path(reserved).read_text(encoding="utf-8").startswith('{"seq":1,')
+    assert main([str(scenario), "--trace-out", reserved, "--quiet"]) == 2
+    assert "already exists (use --force" in capsys.readouterr().err
