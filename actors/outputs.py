@@ -228,10 +228,6 @@ class Outputs:
         write nothing."""
         self._by_flag[flag].error = exc.strerror or str(exc)
 
-    def written(self) -> list[str]:
-        """The paths that :meth:`commit` writes."""
-        return [s.shown for s in self._files if s.text is not None or s.stream is not None]
-
     def commit(self) -> list[str]:
         """Write every file given, all or nothing; return their paths. Raises
         :class:`OutputError` (and leaves nothing behind) if any step fails."""

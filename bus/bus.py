@@ -201,10 +201,10 @@ class Bus:
         self.duplicated = 0
         self._now: Callable[[], float] = _loop_time
         #: The livelock guard: at most this many messages at one virtual instant; past it,
-        #: ``on_livelock(now)`` is called (the runtime ends the run), or
+        #: ``on_livelock(error)`` is called (the runtime ends the run), or the
         #: :class:`Livelock` is raised when nothing is listening.
         self.instant_limit = DEFAULT_INSTANT_LIMIT
-        self.on_livelock: Callable[[float], None] | None = None
+        self.on_livelock: Callable[[Livelock], None] | None = None
         self._instant = -1.0
         self._instant_seq = 0
 
@@ -374,10 +374,11 @@ class Bus:
         return out
 
     def livelock(self, now: float) -> None:
-        """Too many messages at one instant: virtual time is not moving."""
+        """Too many messages or timers at one instant: virtual time is not moving."""
+        error = Livelock(now, self.instant_limit, describe_instant(self.trace, now))
         if self.on_livelock is None:
-            raise Livelock(now, self.instant_limit, describe_instant(self.trace, now))
-        self.on_livelock(now)
+            raise error
+        self.on_livelock(error)
 
     def _land(self, name: str, env: Envelope[Message]) -> None:
         self._in_flight -= 1

@@ -411,9 +411,6 @@ class _Collector:
     def add(self, timer: Timer) -> None:
         self.pending[timer.serial] = timer
 
-    def forget(self, actor: object) -> None:
-        self.pending.clear()
-
 
 class _MutedBus:
     """The bus as a replay sees it: what a handler sends is already in the trace, so

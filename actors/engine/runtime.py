@@ -26,7 +26,7 @@ import anyio
 
 from actors.engine.actor import Actor
 from actors.engine.timers import Timers
-from bus.bus import Accounts, Bus, Livelock, describe_instant
+from bus.bus import Accounts, Bus, Livelock
 from bus.clock import Pacer, VirtualClockLoop, describe_blocked_tasks, run_virtual
 from bus.messages import ActorCrashed, ActorRestarted
 from bus.trace import Envelope, Trace
@@ -190,8 +190,8 @@ class Runtime:
             self.bus.closed = True
             self._done.set()
 
-    def _on_livelock(self, now: float) -> None:
-        self.stop("livelock", str(Livelock(now, self.bus.instant_limit, describe_instant(self.bus.trace, now))))
+    def _on_livelock(self, error: Livelock) -> None:
+        self.stop("livelock", str(error))
 
     def _busy(self) -> list[str]:
         return [f"{a.name}: {reason}" for a in self.actors if (reason := a.busy()) is not None]
