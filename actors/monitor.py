@@ -1,12 +1,20 @@
 """The SLO monitor: samples every SLO, reports SLIs and burns, fires and resolves alerts.
 
-Every ``sample_every`` it reads each service's health from the service model, turns the
-minute's traffic into good and total requests (exact fractions, or drawn from its seeded
-RNG), feeds each SLO's windows, asks the SLO's policy for ok / ticket / page, publishes an
-``SliReported`` per SLO, and an ``AlertFired`` / ``AlertResolved`` on state changes only:
-no re-firing while firing (but a ticket that becomes a page fires again, as a page), and
-resolved once the policy says ok again. It is busy while any alert fires, so a drill runs
-on until its alerts have cleared.
+Every ``sample_every`` (the rules' evaluation interval) it reads each service's health
+from the service model, turns the interval's traffic into good and total requests (exact
+fractions, or one binomial draw from its seeded RNG), feeds each SLO's windows and budget,
+and publishes an ``SliReported`` per SLO. Then, by policy:
+
+- the tool presets and custom tiers (:class:`TieredSlo`): every alerting rule is
+  evaluated as Prometheus evaluates it (``actors/domain/rules.py``): each rule is its own
+  alert, with its own fingerprint (``service/symptom/rule``) and labels, going pending
+  (``AlertPending``), firing (``AlertFired``) and resolved (``AlertResolved``) on its own;
+  the budget is counted over the SLO period;
+- the lab's ``two-window`` (:class:`SloState`): one alert per SLO, as the seeds define it:
+  no re-firing while firing (but a ticket that becomes a page fires again, as a page),
+  resolved once the policy says ok again; its budget is counted over its slow window.
+
+It is busy while any alert fires, so a drill runs on until its alerts have cleared.
 
 The service model changes through messages: ``FaultStarted`` / ``FaultCleared`` (the
 scenario), ``ReleaseLive`` (the release manager) and ``MitigationApplied`` (responders).
@@ -15,12 +23,15 @@ scenario), ``ReleaseLive`` (the release manager) and ``MitigationApplied`` (resp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
-from actors.domain.slo import SLO, CountWindow, Decision, TimeWindow, TwoWindowPolicy, WorkbookPolicy, window_name
+from actors.domain.rules import AlertRule, BudgetWindow, RuleState, TierSpec, preset, rules_of, severity_of
+from actors.domain.slo import SLO, CountWindow, Decision, TimeWindow, TwoWindowPolicy, window_name
 from actors.domain.world import Fault, ServiceModel, draw_good
 from actors.engine.actor import Actor, Host
 from bus.messages import (
     AlertFired,
+    AlertPending,
     AlertResolved,
     FaultCleared,
     FaultStarted,
@@ -32,20 +43,22 @@ from bus.messages import (
 )
 from bus.trace import Envelope
 from bus.vocab import AlertSeverity, PolicyAction, action_rank
+from bus.vtime import format_duration
 from scenarios.schema import SloDef
 
-__all__ = ["Monitor", "SloState", "make_slo_states"]
+__all__ = ["Monitor", "SloState", "TieredSlo", "make_slo_states"]
 
 
 @dataclass
 class SloState:
-    """One SLO on one service, its windows, and whether its alert fires."""
+    """One SLO of the lab's two-window policy on one service: its windows, and whether its
+    one alert fires."""
 
     name: str
     service: str
     symptom: str
     slo: SLO
-    policy: TwoWindowPolicy | WorkbookPolicy
+    policy: TwoWindowPolicy
     windows: dict[str, CountWindow | TimeWindow]
     sensitivity: float = 1.0
     requests_per_minute: float = 100.0
@@ -53,18 +66,11 @@ class SloState:
     severity: AlertSeverity | None = None
     alert_id: str | None = None
     longest: str = "slow"
-    _time_windows: list[tuple[str, TimeWindow]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._time_windows = [(k, w) for k, w in self.windows.items() if isinstance(w, TimeWindow)]
+    labels: dict[str, str] = field(default_factory=dict)
 
     def reset(self) -> None:
         """Empty windows of the same lengths, and no alert firing."""
-        self.windows = {
-            k: CountWindow(w.size) if isinstance(w, CountWindow) else TimeWindow(w.length, w.step)
-            for k, w in self.windows.items()
-        }
-        self.__post_init__()
+        self.windows = {k: _fresh(w) for k, w in self.windows.items()}
         self.action, self.severity, self.alert_id = "ok", None, None
 
     def add(self, t: float, good: float, total: float) -> None:
@@ -78,9 +84,58 @@ class SloState:
         return {name: window.burn(self.slo) for name, window in self.windows.items()}
 
     def decide(self, burns: dict[str, float]) -> Decision:
-        if isinstance(self.policy, WorkbookPolicy):
-            return self.policy.decide({w.length: burns[k] for k, w in self._time_windows})
         return self.policy.decide(burns["fast"], burns["slow"])
+
+
+@dataclass
+class TieredSlo:
+    """One SLO on one service under burn-rate rules: a time window per distinct length, the
+    budget over the period, and each rule's state (see ``actors/domain/rules.py``)."""
+
+    name: str
+    service: str
+    symptom: str
+    slo: SLO
+    rules: list[AlertRule]
+    #: (our severity, its action) per rule
+    severities: list[tuple[AlertSeverity, PolicyAction]]
+    windows: dict[float, TimeWindow]
+    budget: BudgetWindow
+    labels: dict[str, str]
+    sensitivity: float = 1.0
+    requests_per_minute: float = 100.0
+    states: list[RuleState] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.states = [RuleState() for _ in self.rules]
+        self._names = {length: window_name(length) for length in self.windows}
+
+    def reset(self) -> None:
+        self.windows = {k: TimeWindow(w.length, w.step) for k, w in self.windows.items()}
+        b = self.budget
+        self.budget = BudgetWindow(b.period, b.step, 1.0 - b.budget, b.history_rate, b.history_good, b.until)
+        self.__post_init__()
+
+    def add(self, t: float, good: float, total: float) -> None:
+        for window in self.windows.values():
+            window.add(t, good, total)
+        self.budget.add(t, good, total)
+
+    def burns(self) -> dict[float, float | None]:
+        """Burn per window length; None where the window saw no request (no ratio)."""
+        slo = self.slo
+        return {length: (w.burn(slo) if w.total > 0 else None) for length, w in self.windows.items()}
+
+    def rates(self) -> dict[float, float]:
+        """Requests per second per window length."""
+        return {length: w.total / length for length, w in self.windows.items()}
+
+    def named(self, burns: dict[float, float | None]) -> dict[str, float]:
+        return {self._names[k]: round(v or 0.0, 4) for k, v in burns.items()}
+
+
+def _fresh(window: CountWindow | TimeWindow) -> CountWindow | TimeWindow:
+    return CountWindow(window.size) if isinstance(window, CountWindow) else TimeWindow(window.length, window.step)
 
 
 def _window(spec: int | str, step: float) -> CountWindow | TimeWindow:
@@ -89,32 +144,77 @@ def _window(spec: int | str, step: float) -> CountWindow | TimeWindow:
     return TimeWindow(float(spec.removesuffix("s")), step)
 
 
-def make_slo_states(defs: list[SloDef], step: float, rpm: dict[str, float]) -> list[SloState]:
-    """One :class:`SloState` per SLO and service, in file order."""
-    states = []
+def tier_specs(d: SloDef) -> list[TierSpec]:
+    """The tier rows of a (non two-window) SLO: its preset's, or its own custom tiers."""
+    if d.policy != "custom":
+        return preset(d.policy, d.period)
+    return [
+        TierSpec(
+            name=t.name,
+            long=t.long,
+            short=t.short,
+            factor=t.factor if t.factor is not None else (t.budget_fraction or 0.0) * d.period / t.long,
+            severity=t.severity,
+            for_=t.hold,
+            group=t.group,
+            labels=tuple(sorted(t.labels.items())),
+            min_rate=t.min_rate,
+            keep_firing_for=t.keep_firing_for,
+        )
+        for t in d.tiers
+    ]
+
+
+def make_slo_states(
+    defs: list[SloDef],
+    step: float,
+    rpm: dict[str, float],
+    *,
+    until: float = 86400.0,
+    severities: dict[str, str] | None = None,
+) -> list[SloState | TieredSlo]:
+    """One state per SLO and service, in file order."""
+    states: list[SloState | TieredSlo] = []
     for d in defs:
         for service in d.service:
             name = d.name if len(d.service) == 1 else f"{service}:{d.name}"
-            policy: TwoWindowPolicy | WorkbookPolicy
-            windows: dict[str, CountWindow | TimeWindow]
-            if d.policy == "sre-workbook":
-                policy = WorkbookPolicy(period=d.period)
-                windows = {window_name(length): TimeWindow(length, step) for length in policy.windows}
-            else:
+            if d.policy == "two-window":
                 t = d.thresholds
-                policy = TwoWindowPolicy(t.page_fast, t.page_slow, t.ticket_slow, t.confirm)
                 windows = {"fast": _window(d.windows.fast, step), "slow": _window(d.windows.slow, step)}
+                states.append(
+                    SloState(
+                        name=name,
+                        service=service,
+                        symptom=d.symptom,
+                        slo=SLO(name, d.objective),
+                        policy=TwoWindowPolicy(t.page_fast, t.page_slow, t.ticket_slow, t.confirm),
+                        windows=windows,
+                        sensitivity=d.sensitivity,
+                        requests_per_minute=rpm[service],
+                        longest=list(windows)[-1],
+                        labels=dict(d.labels),
+                    )
+                )
+                continue
+            rules = rules_of(tier_specs(d))
+            lengths = sorted({length for rule in rules for length in rule.windows})
+            sevs: list[tuple[AlertSeverity, PolicyAction]] = []
+            for rule in rules:
+                sev = cast("AlertSeverity", severity_of(rule.severity, severities))
+                sevs.append((sev, "page" if sev in ("sev1", "sev2") else "ticket"))
             states.append(
-                SloState(
+                TieredSlo(
                     name=name,
                     service=service,
                     symptom=d.symptom,
                     slo=SLO(name, d.objective),
-                    policy=policy,
-                    windows=windows,
+                    rules=rules,
+                    severities=sevs,
+                    windows={length: TimeWindow(length, step) for length in lengths},
+                    budget=BudgetWindow(d.period, step, d.objective, rpm[service] / 60.0, 1.0, until),
+                    labels=dict(d.labels),
                     sensitivity=d.sensitivity,
                     requests_per_minute=rpm[service],
-                    longest=list(windows)[-1],
                 )
             )
     return states
@@ -131,7 +231,7 @@ class Monitor(Actor):
         name: str,
         host: Host,
         model: ServiceModel,
-        slos: list[SloState],
+        slos: list[SloState | TieredSlo],
         sample_every: float = 60.0,
         exact: bool = True,
         labels: dict[str, dict[str, str]] | None = None,
@@ -151,12 +251,14 @@ class Monitor(Actor):
         self._set_up = True
         self.alert_count = 0
         self.firing = 0
+        self.pending = 0  # rules holding for their for: (they may yet fire)
         self.unsampled = False
         health = self.model.health()
         for state in self.slos:
             baseline = 1.0 - state.sensitivity * (1.0 - health[state.service])
             per_step = state.requests_per_minute * self.sample_every / 60.0
-            for window in state.windows.values():
+            windows: list[CountWindow | TimeWindow] = list(state.windows.values())
+            for window in windows:
                 if isinstance(window, TimeWindow):
                     window.prefill(baseline, per_step)
                 else:
@@ -166,10 +268,12 @@ class Monitor(Actor):
         self.call_later(self.sample_every, self._sample)
 
     def busy(self) -> str | None:
-        """Busy while alerts fire, while a fault is active (a drill runs until its faults are
+        """Busy while alerts fire or are pending, while a fault is active (a drill runs until its faults are
         cleared, or until ``until``), and until a change to the service model is sampled."""
         if self.firing:
             return f"{self.firing} alert(s) firing"
+        if self.pending:
+            return f"{self.pending} alert(s) pending"
         if self.model.faults:
             return f"fault(s) active on {', '.join(self.model.faults)}"
         return "a change not sampled yet" if self.unsampled else None
@@ -207,9 +311,12 @@ class Monitor(Actor):
             level = 1.0 - state.sensitivity * (1.0 - health[state.service])
             good = draw_good(rng, total, level)
             state.add(now, good, total)
+            sli = good / total if total else 1.0
+            if isinstance(state, TieredSlo):
+                self._evaluate(state, now, sli, said)
+                continue
             burns = state.burns()
             action, severity, reason = state.decide(burns)
-            sli = good / total if total else 1.0
             said.append(
                 SliReported(
                     slo=state.name,
@@ -225,6 +332,105 @@ class Monitor(Actor):
             )
             self._transition(state, action, severity, reason, sli, burns, said)
         self.send_many(said)
+
+    def _evaluate(self, state: TieredSlo, now: float, sli: float, said: list[Message]) -> None:
+        """Evaluate every rule of *state* at *now*, as Prometheus does (appended to *said*)."""
+        burns = state.burns()
+        rates = state.rates()
+        shown = state.named(burns)
+        worst: tuple[AlertSeverity, PolicyAction] | None = None
+        changes: list[Message] = []
+        for rule, rs, (severity, action) in zip(state.rules, state.states, state.severities, strict=True):
+            change = rs.step(rule, now, rule.holds(burns, rates))
+            if rs.status == "firing" and (worst is None or severity < worst[0]):
+                worst = (severity, action)
+            if change is not None:
+                changes.append(self._rule_message(state, rule, rs, change, severity, action, sli, shown))
+        said.append(
+            SliReported(
+                slo=state.name,
+                service=state.service,
+                symptom=state.symptom,
+                objective=state.slo.objective,
+                sli=round(sli, 6),
+                budget_remaining=round(state.budget.remaining(now), 6),
+                burns=shown,
+                action=worst[1] if worst else "ok",
+                severity=worst[0] if worst else None,
+            )
+        )
+        said.extend(changes)
+
+    def _rule_message(
+        self,
+        state: TieredSlo,
+        rule: AlertRule,
+        rs: RuleState,
+        change: str,
+        severity: AlertSeverity,
+        action: PolicyAction,
+        sli: float,
+        shown: dict[str, float],
+    ) -> Message:
+        """The message of one rule's state change: pending, inactive, firing, resolved."""
+        fingerprint = f"{state.service}/{state.symptom}/{rule.name}"
+        conditions = " or ".join(
+            f"burn {shown[window_name(t.long)]:.1f}x over {window_name(t.long)}"
+            + (f" and {shown[window_name(t.short)]:.1f}x over {window_name(t.short)}" if t.short is not None else "")
+            + f" > {t.factor:g}x"
+            for t in rule.tiers
+        )
+        if rs.alert is None:
+            self.alert_count += 1
+            rs.alert = f"A-{self.alert_count:03d}"
+        alert = rs.alert
+        if change in ("pending", "inactive"):
+            self.pending += 1 if change == "pending" else -1
+            if change == "inactive":
+                rs.alert = None
+            return AlertPending(
+                alert=alert,
+                fingerprint=fingerprint,
+                service=state.service,
+                slo=state.name,
+                rule=rule.name,
+                state="pending" if change == "pending" else "inactive",
+                hold=rule.for_,
+                reason=conditions if change == "pending" else f"no longer: {conditions}",
+            )
+        if change == "firing":
+            self.firing += 1
+            if rule.for_ > 0:  # it was pending
+                self.pending -= 1
+            labels = {**self.labels.get(state.service, {}), **state.labels, **dict(rule.labels)}
+            labels.update(alertname=rule.name, severity=rule.severity, slo=state.name, service=state.service)
+            signatures = self.model.signatures(state.service)
+            if signatures:
+                labels["error"] = ",".join(signatures)
+            return AlertFired(
+                alert=alert,
+                fingerprint=fingerprint,
+                service=state.service,
+                symptom=state.symptom,
+                slo=state.name,
+                action=action,
+                severity=severity,
+                sli=round(sli, 6),
+                burns=shown,
+                reason=conditions + (f" for {format_duration(rule.for_)}" if rule.for_ else ""),
+                labels=labels,
+            )
+        self.firing -= 1
+        rs.alert = None
+        return AlertResolved(
+            alert=alert,
+            fingerprint=fingerprint,
+            service=state.service,
+            symptom=state.symptom,
+            slo=state.name,
+            sli=round(sli, 6),
+            reason=f"no longer: {conditions}",
+        )
 
     def _transition(
         self,
@@ -245,7 +451,8 @@ class Monitor(Actor):
                 self.alert_count += 1
                 state.alert_id = f"A-{self.alert_count:03d}"
             state.action, state.severity = action, severity
-            labels = dict(self.labels.get(state.service, {}))
+            labels = {**self.labels.get(state.service, {}), **state.labels}
+            labels.update(alertname=state.name, severity=severity, slo=state.name, service=state.service)
             signatures = self.model.signatures(state.service)
             if signatures:
                 labels["error"] = ",".join(signatures)

@@ -69,7 +69,8 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     )
     rpm = {s.name: s.requests_per_minute or scenario.traffic.requests_per_minute for s in scenario.services}
     labels = {
-        s.name: {k: str(v) for k, v in (("team", s.team), ("tier", s.tier)) if v is not None} for s in scenario.services
+        s.name: {**{k: str(v) for k, v in (("team", s.team), ("tier", s.tier)) if v is not None}, **s.labels}
+        for s in scenario.services
     }
 
     runtime.add(Drill("drill", runtime, scenario.events))
@@ -78,7 +79,9 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
             "monitor",
             runtime,
             model,
-            make_slo_states(scenario.slos, scenario.monitor.sample_every, rpm),
+            make_slo_states(
+                scenario.slos, scenario.monitor.sample_every, rpm, until=until, severities=dict(scenario.severities)
+            ),
             sample_every=scenario.monitor.sample_every,
             exact=scenario.traffic.outcomes == "exact",
             labels=labels,

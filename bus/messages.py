@@ -33,6 +33,7 @@ __all__ = [
     "ActorRestarted",
     "AlertCorrelated",
     "AlertFired",
+    "AlertPending",
     "AlertResolved",
     "AnyMessage",
     "CanaryStep",
@@ -294,6 +295,36 @@ class AlertResolved(Message):
 
     def summary(self) -> str:
         return f"{self.alert} {self.fingerprint} resolved: {self.reason}"
+
+
+class AlertPending(Message):
+    """A burn-rate rule's condition became true (it holds ``for:`` before firing), or a
+    pending rule's condition turned false before it fired: the states of a Prometheus
+    alerting rule that the trace shows besides firing and resolved."""
+
+    kind: Literal["AlertPending"] = "AlertPending"
+    family: ClassVar[str] = "monitor"
+    #: The alert's id (A-001, ...): it keeps it if it fires.
+    alert: str
+    #: service/symptom/rule.
+    fingerprint: str
+    #: The service it is about.
+    service: str
+    #: The SLO's name.
+    slo: str
+    #: The alerting rule's name (its tier, or its group of tiers).
+    rule: str
+    #: "pending" (the condition became true) or "inactive" (false again before it fired).
+    state: Literal["pending", "inactive"]
+    #: The rule's ``for:`` hold, in seconds.
+    hold: float
+    #: Why, in words.
+    reason: str
+
+    def summary(self) -> str:
+        if self.state == "pending":
+            return f"{self.alert} {self.fingerprint} pending for {self.hold:g}s: {self.reason}"
+        return f"{self.alert} {self.fingerprint} back to inactive before firing: {self.reason}"
 
 
 # --- correlator ----------------------------------------------------------------------
@@ -925,6 +956,7 @@ AnyMessage = Annotated[
     | SliReported
     | AlertFired
     | AlertResolved
+    | AlertPending
     | TicketFiled
     | TicketTriaged
     | AlertCorrelated

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from actors.domain.slo import WorkbookPolicy
+from actors.domain.rules import PRESETS
 from scenarios.loader import ScenarioError
 from scenarios.schema import Scenario
 
@@ -83,14 +83,18 @@ def estimate(scenario: Scenario, until: float | None = None) -> Estimate:
     for d in scenario.slos:
         lengths: list[float] = []
         counts: list[int] = []
-        if d.policy == "sre-workbook":
-            lengths = WorkbookPolicy(period=d.period).windows
+        if d.policy in PRESETS:
+            lengths = sorted({w for spec in PRESETS[d.policy](d.period) for w in (spec.long, spec.short) if w})
+        elif d.policy == "custom":
+            lengths = sorted({w for t in d.tiers for w in (t.long, t.short) if w})
         else:
             for spec in (d.windows.fast, d.windows.slow):
                 if isinstance(spec, int):
                     counts.append(spec)
                 else:
                     lengths.append(float(spec.removesuffix("s")))
+        if d.policy != "two-window" and horizon > d.period:  # the budget keeps a ring over the period
+            lengths = [*lengths, d.period]
         for service in d.service:
             instances += 1
             buckets += sum(max(1, math.ceil(length / step)) for length in lengths)

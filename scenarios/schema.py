@@ -6,6 +6,7 @@ Durations are written ``90s``, ``5m``, ``1h30m``, ``3d`` (or a bare number of se
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -20,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from actors.domain.rules import PRESETS
 from bus.text import identifier_problem
 from bus.vtime import format_duration, parse_duration
 
@@ -106,6 +108,7 @@ class ServiceDef(Strict):
     quality: Fraction = Field(1.0, description="share of good requests when nothing is wrong")
     impact: Fraction = Field(1.0, description="how much of its work needs its dependencies")
     requests_per_minute: float | None = Field(None, gt=0, le=1_000_000, description="overrides traffic:")
+    labels: Labels = Field(default_factory=dict, description="labels of its alerts (team and tier are labels too)")
 
 
 def _window(value: Any) -> Any:
@@ -148,6 +151,62 @@ class Thresholds(Strict):
     confirm: float = Field(1.0, ge=0, le=MAX_RATE, description="the other window's burn needed to confirm a page")
 
 
+_LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _labels(value: Any) -> Any:
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str) or not _LABEL_NAME.match(key):
+                raise ValueError(
+                    f"{key!r} is not a label name (letters, digits and _, not starting with a digit, as Prometheus)"
+                )
+    return value
+
+
+#: Alert labels: Prometheus label names, any printable values.
+Labels = Annotated[dict[str, str], BeforeValidator(_labels)]
+#: The alerting policies a scenario may name (actors/domain/rules.py says each one's tiers).
+POLICIES = ("two-window", "sre-workbook", "sloth", "pyrra", "kube-prometheus", "custom")
+
+
+class TierDef(Strict):
+    """One burn-rate tier of a custom policy: a Prometheus alerting rule's condition."""
+
+    name: Ident = Field(description="the rule's name (tiers with the same group share one alert)")
+    long: Duration = Field(description="the long window, e.g. 1h")
+    short: Duration | None = Field(None, description="the short window, e.g. 5m (none: one window)")
+    factor: float | None = Field(None, gt=0, le=MAX_RATE, description="burn rate above which it holds, e.g. 14.4")
+    budget_fraction: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="or: the share of the budget spent within the long window (factor = fraction x period / long)",
+    )
+    hold: Duration = Field(
+        0.0, alias="for", description="how long the condition holds before it fires (Prometheus for:)"
+    )
+    keep_firing_for: Duration = Field(0.0, description="how long it keeps firing after the condition is false")
+    severity: Ident = Field("sev1", description="severity word, mapped by severities: (e.g. critical, warning, sev2)")
+    labels: Labels = Field(default_factory=dict, description="labels of its alerts")
+    min_rate: float | None = Field(
+        None, gt=0, le=MAX_RATE, description="requests/s the long window needs, or it is silent"
+    )
+    group: Ident | None = Field(None, description="tiers in one group are OR-ed into one alert (Sloth's page, ticket)")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _one_factor(self) -> TierDef:
+        if (self.factor is None) == (self.budget_fraction is None):
+            raise ValueError("give factor (a burn rate, e.g. 14.4) or budget_fraction (e.g. 0.02), one of them")
+        if self.short is not None and self.short >= self.long:
+            raise ValueError("short must be shorter than long (e.g. long: 1h, short: 5m)")
+        if self.long <= 0 or (self.short is not None and self.short <= 0):
+            raise ValueError("windows must be longer than 0s")
+        return self
+
+
 class SloDef(Strict):
     """A service level objective on one service, or the same one on several."""
 
@@ -155,7 +214,11 @@ class SloDef(Strict):
     service: Names = Field(description="the service, or a list: one SLO each (named service:name)")
     objective: float = Field(gt=0.0, le=MAX_OBJECTIVE, description="e.g. 0.99 (at most six nines, 0.999999)")
     symptom: Ident = Field("error_rate", description="what its alerts are about (error_rate, latency, ...)")
-    policy: Literal["two-window", "sre-workbook"] = "two-window"
+    policy: Literal["two-window", "sre-workbook", "sloth", "pyrra", "kube-prometheus", "custom"] = Field(
+        "two-window", description="the tier table: a tool's preset, the lab's two-window, or custom (give tiers:)"
+    )
+    tiers: list[TierDef] = Field(default_factory=list, description="policy: custom: the burn-rate tiers")
+    labels: Labels = Field(default_factory=dict, description="labels of its alerts")
     windows: TwoWindows = Field(default_factory=TwoWindows)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     period: Duration = Field(30 * 86400.0, description="the SLO period (sre-workbook)")
@@ -163,10 +226,16 @@ class SloDef(Strict):
 
     @model_validator(mode="after")
     def _period(self) -> SloDef:
-        longest = 3 * 86400.0 if self.policy == "sre-workbook" else 3600.0
+        if (self.policy == "custom") != bool(self.tiers):
+            raise ValueError("tiers: are given with policy: custom, and only then")
+        longest = 3600.0
+        if self.policy in PRESETS:
+            longest = max(spec.long for spec in PRESETS[self.policy](self.period))
         for spec in (self.windows.fast, self.windows.slow):
             if self.policy == "two-window" and isinstance(spec, str):
                 longest = max(longest, float(spec.removesuffix("s")))
+        for tier in self.tiers:
+            longest = max(longest, tier.long)
         if self.period < longest:
             raise ValueError(
                 f"period: {format_duration(self.period)} is shorter than the longest alert window "
@@ -473,3 +542,8 @@ class Scenario(Strict):
     events: list[Event] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list, description="fault rules of the bus")
     supervision: Supervision = Field(default_factory=Supervision)
+    severities: dict[Ident, Literal["sev1", "sev2", "sev3", "sev4"]] = Field(
+        default_factory=dict,
+        description="severity words of alert rules -> sev1..sev4 (defaults: critical/page sev1, error sev2, "
+        "warning/ticket sev3, info sev4); sev1 and sev2 page, sev3 and sev4 are tickets",
+    )

@@ -76,7 +76,15 @@ def test_provider_outage_reproduces_the_lab_figures() -> None:
     assert {k: round(v, 1) for k, v in msg.burns.items()} == {"fast": 50.0, "slow": 8.0}
     assert msg.reason == "fast burn 50.0x (error budget gone in hours)"
     # the provider's 503s show in the support agent's logs: triage will name the runbook from it
-    assert msg.labels == {"team": "ai-support", "tier": "1", "error": "model_provider_outage"}
+    assert msg.labels == {
+        "team": "ai-support",
+        "tier": "1",
+        "alertname": "answer-success",
+        "severity": "sev1",
+        "slo": "answer-success",
+        "service": "support-agent",
+        "error": "model_provider_outage",
+    }
 
 
 STORM = """
