@@ -56,7 +56,8 @@ class Facts:
     #: The first of its alerts to fire.
     first_alert: Envelope[AlertFired] | None
     worst_sli: float | None
-    #: The share of a 30-day error budget burned from the first alert to the resolution.
+    #: The share of a 30-day error budget burned from the cause's first bad event (the
+    #: first alert's, when no change is found) to the resolution.
     budget_burned: float | None
     affected: list[str]
     steps: list[StepTaken]
@@ -84,8 +85,14 @@ def gather(trace: Trace, incident: str, topology: Topology, d: Digest | None = N
             trigger = env
     alerts = set(opened.alerts)
     first_alert = next((e for e in d.alerts if e.msg.alert in alerts), None)
-    start = first_alert.t if first_alert else opened_env.t
-    reports = [e for e in d.sli.get(root, []) if e.msg.symptom == opened.symptom and start - 60 <= e.t <= end]
+    # The budget burned counts from the first bad event of the cause (the samples after the
+    # change that triggered it), not from detection: errors before the first alert count.
+    if trigger is not None:
+        since = trigger.t
+        reports = [e for e in d.sli.get(root, []) if e.msg.symptom == opened.symptom and since < e.t <= end]
+    else:
+        start = first_alert.t if first_alert else opened_env.t
+        reports = [e for e in d.sli.get(root, []) if e.msg.symptom == opened.symptom and start - 60 <= e.t <= end]
     worst = min((e.msg.sli for e in reports), default=None)
     burned = None
     if reports:

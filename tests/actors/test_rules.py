@@ -229,3 +229,27 @@ def test_no_data_silences_a_rule() -> None:
     tier = Tier(3600.0, 300.0, 1.0)
     assert not tier.holds({3600.0: None, 300.0: 50.0}, {3600.0: 0.0, 300.0: 0.0})
     assert tier.holds({3600.0: 2.0, 300.0: 50.0}, {3600.0: 1.0, 300.0: 1.0})
+
+
+def test_the_postmortem_counts_the_budget_from_the_first_bad_event() -> None:
+    """10% errors for 15 minutes of a 99.9%/30d SLO: 15 x 0.1 / (43,200 x 0.001) = 3.47%
+    of the budget, all of it: the 8 minutes before the page at T+9m included."""
+    from actors.report.postmortem import gather
+    from topology import ServiceSpec, Topology
+
+    text = """
+name: burned
+until: 6h
+traffic: {requests_per_minute: 1000}
+services: [{name: api}]
+slos: [{name: avail, service: api, objective: 0.999, policy: sre-workbook}]
+responders: [{name: ann, level: L1, ack_after: 30m}]
+escalation: {levels: [{name: L1, targets: [ann], escalate_after: 1h}]}
+events:
+  - {at: 2h, fault: {service: api, health: 0.9}}
+  - {at: 2h15m, recover: {service: api}}
+"""
+    result = build(parse_scenario(text, "burned.yaml")).run()
+    topology = Topology.build([ServiceSpec("api", ())])
+    facts = gather(result.trace, "INC-001", topology)
+    assert facts.budget_burned == pytest.approx(0.0347, abs=0.0002)
