@@ -9,78 +9,58 @@ problem and the fix, e.g. ``x.yaml: events[1].at: '5 minutes' is not a duration 
 from __future__ import annotations
 
 import os
-import stat
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from bus.text import printable
+from scenarios.files import MAX_BYTES, ScenarioError, StrictLoader, read_text, show
 from scenarios.schema import Scenario
 
 __all__ = [
     "MAX_BYTES",
     "MAX_NODES",
     "ScenarioError",
+    "StrictLoader",
     "format_loc",
     "load_scenario",
     "parse_scenario",
     "read_text",
 ]
 
-MAX_BYTES = 1 << 20  # a drill is a few kilobytes; a megabyte is generous
 MAX_NODES = 100_000  # YAML nodes after expanding aliases
 MAX_DEPTH = 64
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be run; the message is the one line the user sees."""
-
-
-def load_scenario(path: str, overrides: dict[str, Any] | None = None, sources: list[str] | None = None) -> Scenario:
+def load_scenario(
+    path: str,
+    overrides: dict[str, Any] | None = None,
+    sources: list[str] | None = None,
+    warnings: list[str] | None = None,
+) -> Scenario:
     """Read, parse and validate the scenario at *path*; append the real path of every file
-    read (the scenario and its bases) to *sources*."""
+    read (the scenario and its bases) to *sources*, and what its ``imports:`` could not
+    map to *warnings*."""
     text = read_text(path, "scenario")
     if sources is not None:
         sources.append(os.path.realpath(path))
-    return parse_scenario(text, path, overrides, sources)
-
-
-def read_text(path: str, what: str, limit: int = MAX_BYTES) -> str:
-    """The UTF-8 text of the regular file at *path*, at most *limit* bytes, or one
-    :class:`ScenarioError` line saying why not (never the file's content)."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file (check the path)") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ScenarioError(f"{path}: is a directory, not a {what} file (name a .yaml file)")
-    if not stat.S_ISREG(info.st_mode):
-        raise ScenarioError(f"{path}: is not a regular file (a {what} is a .yaml file)")
-    if info.st_size > limit:
-        raise ScenarioError(f"{path}: {info.st_size} bytes is too large for a {what} (at most {limit})")
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(limit + 1)
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
-    if len(raw) > limit:  # it grew while we looked
-        raise ScenarioError(f"{path}: more than {limit} bytes is too large for a {what} (at most {limit})")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}; save the file as UTF-8)"
-        ) from None
+    return parse_scenario(text, path, overrides, sources, warnings)
 
 
 def parse_scenario(
-    text: str, path: str = "<scenario>", overrides: dict[str, Any] | None = None, sources: list[str] | None = None
+    text: str,
+    path: str = "<scenario>",
+    overrides: dict[str, Any] | None = None,
+    sources: list[str] | None = None,
+    warnings: list[str] | None = None,
 ) -> Scenario:
     data = _read_mapping(text, path)
     data = _extend(data, path, depth=0, sources=sources)
+    if "imports" in data:
+        from scenarios.imports import merge_imports
+
+        data = merge_imports(data, path, warnings)
     if overrides:
         data = {**data, **overrides}
     try:
@@ -118,7 +98,7 @@ def _extend(data: dict[str, Any], path: str, depth: int, sources: list[str] | No
         or not base_name.isprintable()
     ):
         raise ScenarioError(
-            f"{path}: extends: {_show(base_name)} must name a scenario file in the same folder (e.g. bad_deploy.yaml)"
+            f"{path}: extends: {show(base_name)} must name a scenario file in the same folder (e.g. bad_deploy.yaml)"
         )
     if depth >= 4:
         raise ScenarioError(f"{path}: extends: more than 4 levels of extends (is there a loop?)")
@@ -150,49 +130,9 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, stricter: a key given twice in one mapping is an error (YAML
-    1.2 says keys are unique; PyYAML keeps the last silently), and a value that does not
-    construct (``2026-02-30``, an integer of 5000 digits) is an error at its line."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-                seen.add(key)
-            except TypeError:
-                continue  # an unhashable key: the constructor says so below
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {_show(key)} is given twice in one mapping (keep one)", key_node.start_mark
-                )
-        return super().construct_mapping(node, deep=deep)
-
-
-def _guarded(constructor: Any) -> Any:
-    def construct(loader: _Loader, node: yaml.Node) -> Any:
-        try:
-            return constructor(loader, node)
-        except (ValueError, OverflowError) as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{_show(node.value)} is not a valid {node.tag.rsplit(':', 1)[-1]} ({exc})", node.start_mark
-            ) from None
-
-    return construct
-
-
-for _tag, _constructor in list(yaml.SafeLoader.yaml_constructors.items()):
-    if _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"):
-        _Loader.add_constructor(_tag, _guarded(_constructor))
-
-
 def _read_yaml(text: str, path: str) -> Any:
     try:
-        loader = _Loader(text)
+        loader = StrictLoader(text)
     except yaml.YAMLError as exc:  # the reader refuses control characters at once
         raise ScenarioError(f"{path}: {_yaml_problem(exc)} (scenarios are plain text)") from None
     try:
@@ -282,22 +222,13 @@ def _first_error(exc: ValidationError, path: str) -> str:
     elif kind == "assertion_error":
         problem = msg.removeprefix("Assertion failed, ")
     else:
-        problem = f"{msg[0].lower()}{msg[1:]}, got {_show(given)}"
+        problem = f"{msg[0].lower()}{msg[1:]}, got {show(given)}"
     more = (
         f" (and {exc.error_count() - 1} more problem{'s' if exc.error_count() > 2 else ''})"
         if exc.error_count() > 1
         else ""
     )
     return f"{path}: {field}: {problem}{more}"
-
-
-def _show(value: Any) -> str:
-    """A short quoted value for an error line: repr escapes control and bidi characters."""
-    try:
-        text = repr(value)
-    except ValueError:  # an integer too long to print
-        text = "a number too long to show"
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:

@@ -108,6 +108,7 @@ class ServiceDef(Strict):
     quality: Fraction = Field(1.0, description="share of good requests when nothing is wrong")
     impact: Fraction = Field(1.0, description="how much of its work needs its dependencies")
     requests_per_minute: float | None = Field(None, gt=0, le=1_000_000, description="overrides traffic:")
+    display_name: str | None = Field(None, description="its name as the system it came from spells it")
     labels: Labels = Field(default_factory=dict, description="labels of its alerts (team and tier are labels too)")
 
 
@@ -193,6 +194,7 @@ class TierDef(Strict):
         None, gt=0, le=MAX_RATE, description="requests/s the long window needs, or it is silent"
     )
     group: Ident | None = Field(None, description="tiers in one group are OR-ed into one alert (Sloth's page, ticket)")
+    expr: str | None = Field(None, description="provenance: the PromQL it was imported from (never evaluated)")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
@@ -218,6 +220,7 @@ class SloDef(Strict):
         "two-window", description="the tier table: a tool's preset, the lab's two-window, or custom (give tiers:)"
     )
     tiers: list[TierDef] = Field(default_factory=list, description="policy: custom: the burn-rate tiers")
+    display_name: str | None = Field(None, description="its name as the system it came from spells it")
     labels: Labels = Field(default_factory=dict, description="labels of its alerts")
     windows: TwoWindows = Field(default_factory=TwoWindows)
     thresholds: Thresholds = Field(default_factory=Thresholds)
@@ -508,6 +511,13 @@ class Expectation(Strict):
     blameless: bool = True
 
 
+class Imports(Strict):
+    """Files beside the scenario whose SLOs and alert rules it takes (scenarios/imports)."""
+
+    slos: list[str] = Field(default_factory=list, description="Sloth, Pyrra or OpenSLO specs")
+    rules: list[str] = Field(default_factory=list, description="Prometheus rule files of burn-rate alerts")
+
+
 class Scenario(Strict):
     """A drill: the world, the people on call, what happens, and what must hold."""
 
@@ -542,6 +552,7 @@ class Scenario(Strict):
     events: list[Event] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list, description="fault rules of the bus")
     supervision: Supervision = Field(default_factory=Supervision)
+    imports: Imports | None = Field(None, description="SLO specs and rule files to import (merged at load)")
     severities: dict[Ident, Literal["sev1", "sev2", "sev3", "sev4"]] = Field(
         default_factory=dict,
         description="severity words of alert rules -> sev1..sev4 (defaults: critical/page sev1, error sev2, "

@@ -221,16 +221,23 @@ def _pyrra(period: float) -> list[TierSpec]:
     def scaled(divisor: float) -> float:  # Go's Duration.Round(time.Minute): halves away from zero
         return max(MINUTE, math.floor(period / divisor / MINUTE + 0.5) * MINUTE)
 
+    # (period / long, period / short, period / for, factor, severity): 1h, 5m, 2m at 28d ...
     rows = [
-        ("critical-1h", 28 * 24, 28 * 24 * 12, 28 * 24 * 30, 14.0, "critical"),
-        ("critical-6h", 28 * 4, 28 * 24 * 2, 28 * 24 * 4, 7.0, "critical"),
-        ("warning-1d", 28, 28 * 12, 28 * 24, 2.0, "warning"),
-        ("warning-4d", 7, 28 * 4, 28 * 8, 1.0, "warning"),
+        (28 * 24, 28 * 24 * 12, 28 * 24 * 30, 14.0, "critical"),
+        (28 * 4, 28 * 24 * 2, 28 * 24 * 4, 7.0, "critical"),
+        (28, 28 * 12, 28 * 24, 2.0, "warning"),
+        (7, 28 * 4, 28 * 8, 1.0, "warning"),
     ]
     return [
-        TierSpec(name, scaled(long), scaled(short), factor, severity, for_=scaled(hold))
-        for name, long, short, hold, factor, severity in rows
+        TierSpec(f"{severity}-{_name(scaled(long))}", scaled(long), scaled(short), factor, severity, for_=scaled(hold))
+        for long, short, hold, factor, severity in rows
     ]
+
+
+def _name(seconds: float) -> str:
+    from actors.domain.slo import window_name
+
+    return window_name(seconds)
 
 
 def _kube_prometheus(_period: float) -> list[TierSpec]:  # fixed: the mixin's table is for 30d
@@ -272,7 +279,8 @@ def rules_of(specs: list[TierSpec]) -> list[AlertRule]:
             continue
         if spec.group is not None:
             grouped[spec.group] = len(rules)
-        rules.append(AlertRule(spec.name, (tier,), spec.severity, spec.for_, spec.keep_firing_for, spec.labels))
+        name = spec.group or spec.name
+        rules.append(AlertRule(name, (tier,), spec.severity, spec.for_, spec.keep_firing_for, spec.labels))
     return rules
 
 

@@ -1,0 +1,101 @@
+"""Importers: the SLO specs and rule files teams already have, as scenario fragments.
+
+One set of conventions for every format (``../DESIGN`` of the project, "Importers"):
+
+- ``python -m scenarios.imports KIND FILE...`` (KIND ``sloth``, ``pyrra``, ``openslo``,
+  ``rules``) prints the fragment as YAML: ordinary scenario keys (``services``, ``slos``,
+  ``severities``), a stub entry for every service it references, every tier written out
+  with its ``factor``, so the fragment loads on its own and a person can read and edit it.
+  Several files merge in order; a name defined twice is an error naming both files.
+- A scenario's ``imports: {slos: [...], rules: [...]}`` names files relative to itself; the
+  format is detected from the content (``version: prometheus/v1``, ``kind:
+  PrometheusServiceLevel`` or ``AlertWindows``, ``apiVersion: pyrra.dev/...``,
+  ``apiVersion: openslo/...``, ``groups:`` for rule files); a file that is none of them is
+  an error saying which formats are accepted.
+- What cannot be mapped is skipped with one warning line each (file, key, why);
+  ``--strict`` makes warnings exit 2. An unreadable or malformed file is exit 2. The same
+  files give the same fragment, byte for byte.
+- Names become safe identifiers (:func:`slug`); the original is kept as ``display_name``.
+  Nothing is evaluated: PromQL is parsed, never run.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from bus.text import printable
+from scenarios.files import ScenarioError
+from scenarios.imports import openslo, pyrra, rules, sloth
+from scenarios.imports.common import ACCEPTED, KINDS, Fragment, detect, prom_duration, read_documents, slug
+
+__all__ = [
+    "KINDS",
+    "Fragment",
+    "detect",
+    "import_files",
+    "merge_imports",
+    "prom_duration",
+    "read_documents",
+    "slug",
+]
+
+
+def import_files(paths: list[str], kind: str | None = None) -> Fragment:
+    """The fragment of *paths*, in order (*kind* given: every document must be of it)."""
+    readers = {"sloth": sloth.read, "pyrra": pyrra.read, "openslo": openslo.read, "rules": rules.read}
+    fragment = Fragment()
+    for path in paths:
+        docs = read_documents(path)
+        if not docs:
+            raise ScenarioError(f"{path}: holds no document to import")
+        # Sloth's AlertWindows and OpenSLO's AlertPolicies serve the specs that refer to them: read them first.
+        order = sorted(range(len(docs)), key=lambda i: not _serves_others(docs[i]))
+        for i in order:
+            doc = docs[i]
+            found = detect(doc)
+            if found is None:
+                raise ScenarioError(f"{path}: document {i + 1} is not a format we import (accepted: {ACCEPTED})")
+            if kind is not None and found != kind:
+                raise ScenarioError(f"{path}: document {i + 1} is {found}, not {kind} (name the right kind)")
+            readers[found](doc, path, fragment)
+    return fragment
+
+
+def _serves_others(doc: Any) -> bool:
+    return isinstance(doc, dict) and doc.get("kind") in ("AlertWindows", "AlertPolicy")
+
+
+def merge_imports(data: dict[str, Any], path: str, warnings: list[str] | None = None) -> dict[str, Any]:
+    """A scenario's ``imports:`` (files beside it) laid under its own keys: its own services
+    and severities win, imported SLOs follow its own. What could not be mapped is appended
+    to *warnings* (the command line prints each on stderr)."""
+    imports = data.get("imports")
+    if imports is None:
+        return data
+    if not isinstance(imports, dict) or set(imports) - {"slos", "rules"}:
+        raise ScenarioError(f"{path}: imports: give slos: [files] and/or rules: [files]")
+    folder = os.path.dirname(path)
+    files: list[str] = []
+    for key in ("slos", "rules"):
+        names = imports.get(key) or []
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            raise ScenarioError(f"{path}: imports.{key}: a list of file names (relative to the scenario)")
+        for name in names:
+            full = os.path.join(folder, name)
+            real_folder = os.path.realpath(folder or ".")
+            if not os.path.realpath(full).startswith(real_folder + os.sep):
+                raise ScenarioError(f"{path}: imports.{key}: {printable(name)} leads out of the scenario's folder")
+            files.append(full)
+    fragment = import_files(files)
+    if warnings is not None:
+        warnings.extend(fragment.warnings)
+    merged = dict(data)
+    own = {s.get("name") for s in merged.get("services", []) if isinstance(s, dict)}
+    merged["services"] = [*merged.get("services", []), *(s for n, s in fragment.services.items() if n not in own)]
+    merged["slos"] = [*merged.get("slos", []), *fragment.slos]
+    if fragment.severities:
+        merged["severities"] = {**fragment.severities, **merged.get("severities", {})}
+    return merged

@@ -1,0 +1,155 @@
+"""What every importer shares: the fragment it fills, names made identifiers, durations
+as Prometheus writes them, reading and recognising documents."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from bus.text import identifier_problem, printable
+from scenarios.files import MAX_BYTES, ScenarioError, StrictLoader, read_text
+
+__all__ = ["ACCEPTED", "KINDS", "Fragment", "detect", "prom_duration", "read_documents", "slug"]
+
+#: The formats an importer reads, by the name the command line gives them.
+KINDS = ("sloth", "pyrra", "openslo", "rules")
+ACCEPTED = (
+    "Sloth (version: prometheus/v1, kind: PrometheusServiceLevel, kind: AlertWindows), "
+    "Pyrra (apiVersion: pyrra.dev/...), OpenSLO (apiVersion: openslo/...), "
+    "Prometheus rule files (groups:, or kind: PrometheusRule)"
+)
+
+
+@dataclass
+class Fragment:
+    """What a set of files says, as scenario keys, and what could not be said."""
+
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    slos: list[dict[str, Any]] = field(default_factory=list)
+    severities: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    #: name -> the file that defined it (to name both when a name comes twice)
+    _slo_origin: dict[str, str] = field(default_factory=dict)
+    #: Sloth AlertWindows by period (seconds), for the Sloth specs that follow
+    sloth_windows: dict[float, list[tuple[str, str, float, float, float]]] = field(default_factory=dict)
+    #: OpenSLO AlertPolicy specs by name, for the SLOs that refer to them
+    openslo_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def warn(self, path: str, key: str, why: str) -> None:
+        self.warnings.append(printable(f"{path}: {key}: {why}"))
+
+    def service(self, name: str, display: str | None = None, labels: dict[str, str] | None = None) -> str:
+        """The identifier of service *name* (a stub entry made on first mention)."""
+        ident = slug(name)
+        entry = self.services.setdefault(ident, {"name": ident})
+        if display and display != ident:
+            entry.setdefault("display_name", display)
+        if labels:
+            entry.setdefault("labels", {}).update(labels)
+        return ident
+
+    def slo(self, entry: dict[str, Any], path: str) -> None:
+        key = f"{entry['service']}/{entry['name']}"
+        if key in self._slo_origin:
+            raise ScenarioError(
+                f"{path}: the SLO {entry['name']!r} of {entry['service']} is also defined in "
+                f"{self._slo_origin[key]} (rename one)"
+            )
+        self._slo_origin[key] = path
+        self.slos.append(entry)
+
+    def severity(self, word: str, sev: str) -> None:
+        self.severities.setdefault(slug(word), sev)
+
+    def as_scenario(self, name: str) -> dict[str, Any]:
+        """The fragment as a scenario of its own (a name, the keys, nothing to run)."""
+        out: dict[str, Any] = {"name": name, "services": list(self.services.values()), "slos": self.slos}
+        if self.severities:
+            out["severities"] = dict(self.severities)
+        return out
+
+    def to_yaml(self, name: str) -> str:
+        """The fragment as YAML: every value written out (no anchors), in a fixed order."""
+        return yaml.dump(self.as_scenario(name), Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """A safe dumper that writes shared values out in full: a fragment is for reading."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def slug(text: str) -> str:
+    """A safe identifier for a name from another system: ``K8s API (read)`` ->
+    ``k8s-api-read``; a name that is one already stays as it is."""
+    if identifier_problem(text) is None:
+        return text
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = re.sub(r"[^A-Za-z0-9_.:]+", "-", ascii_text).strip("-_.:").lower()
+    out = re.sub(r"-{2,}", "-", out)[:100]
+    if not out:
+        out = "x-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return out
+
+
+_PROM_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+_PROM_DURATION = re.compile(r"^(?:\d+(?:ms|[smhdwy]))+$")
+
+
+def prom_duration(text: Any) -> float:
+    """A Prometheus (or Go) duration: ``5m``, ``1h30m``, ``2w``, ``28d``; ValueError if not."""
+    value = str(text).strip().lstrip("-")  # OpenSLO's lookbackWindow may be written -1h
+    if not _PROM_DURATION.match(value):
+        raise ValueError(f"{text!r} is not a duration")
+    seconds = sum(int(n) * _PROM_UNITS[u] for n, u in re.findall(r"(\d+)(ms|[smhdwy])", value))
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"{text!r} is not a duration")
+    return float(seconds)
+
+
+def read_documents(path: str) -> list[Any]:
+    """Every YAML document of *path* (read as scenarios are: bounded, safe)."""
+    text = read_text(path, "file to import", MAX_BYTES)
+    loader = StrictLoader(text)
+    docs: list[Any] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                docs.append(loader.construct_document(node))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}:" if mark is not None else ""
+        raise ScenarioError(
+            f"{path}:{where} malformed YAML: {printable(str(getattr(exc, 'problem', '') or exc))}"
+        ) from None
+    finally:
+        loader.dispose()
+    out: list[Any] = []
+    for doc in docs:
+        out.extend(doc if isinstance(doc, list) else [doc])  # OpenSLO files may hold a list
+    return [d for d in out if d is not None]
+
+
+def detect(doc: Any) -> str | None:
+    """The format of one document, from its content (None: not one we read)."""
+    if not isinstance(doc, dict):
+        return None
+    api = str(doc.get("apiVersion", ""))
+    kind = doc.get("kind")
+    if doc.get("version") == "prometheus/v1" or kind in ("PrometheusServiceLevel", "AlertWindows"):
+        return "sloth"
+    if api.startswith("pyrra.dev/"):
+        return "pyrra"
+    if api.startswith("openslo/"):
+        return "openslo"
+    if "groups" in doc or kind == "PrometheusRule":
+        return "rules"
+    return None
