@@ -254,7 +254,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
     """Everything checked before anything runs: the scenario, its budget, the outputs."""
     sources: list[str] = []
-    scenario = load_scenario(args.scenario, sources=sources)
+    warnings: list[str] = []
+    scenario = load_scenario(args.scenario, sources=sources, warnings=warnings)
+    for line in warnings:  # what the scenario's imports: could not map, skipped
+        with contextlib.suppress(OSError):
+            print(f"warning: {printable(line)}", file=sys.stderr)
     drop = [level.strip() for arg in args.drop_ack for level in arg.split(",") if level.strip()]
     options = Options(
         seed=args.seed, until=args.until, drop_ack=drop, ack_loss=args.ack_loss, instant_limit=args.instant_limit

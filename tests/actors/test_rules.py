@@ -253,3 +253,31 @@ events:
     topology = Topology.build([ServiceSpec("api", ())])
     facts = gather(result.trace, "INC-001", topology)
     assert facts.budget_burned == pytest.approx(0.0347, abs=0.0002)
+
+
+PROMTOOL_FIXTURE = "tests/fixtures/promtool/for_hold.test.yml"
+
+
+def test_promtool_says_what_the_for_hold_tests_say() -> None:
+    """The oracle: tests/fixtures/promtool/for_hold.test.yml states, for the same rule in
+    Prometheus's own evaluator, what the two for: tests above derive by hand (a 1-minute
+    outage never fires; a 20-minute one is not firing at T+10m, fires at T+11m, still
+    fires at T+24m, resolved at T+25m). Re-checked here when promtool is installed
+    (Debian package prometheus): ``promtool test rules tests/fixtures/promtool/for_hold.test.yml``."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (apt-get install prometheus)")
+    proc = subprocess.run(
+        [promtool, "test", "rules", PROMTOOL_FIXTURE], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0 and "SUCCESS" in proc.stdout, proc.stdout + proc.stderr
+    assert timeline(drill(0.0, 20, HOLD)) == [
+        (1 * M, "fast", "pending"),
+        (11 * M, "fast", "firing"),
+        (25 * M, "fast", "resolved"),
+    ]
