@@ -40,7 +40,9 @@ class Drill(Actor):
             self.faults_started += 1
             name = f.name or f.signature or f"fault-{self.faults_started}"
             self.active.setdefault(f.service, []).append(name)
-            self.send(FaultStarted(service=f.service, fault=name, health=f.health, signature=f.signature))
+            self.send(
+                FaultStarted(service=f.service, fault=name, health=f.health, signature=f.signature, traffic=f.traffic)
+            )
         elif event.recover is not None:
             r = event.recover
             active = self.active.get(r.service, [])

@@ -151,9 +151,10 @@ def tier_specs(d: SloDef) -> list[TierSpec]:
     return [
         TierSpec(
             name=t.name,
-            long=t.long,
+            long=t.long or t.absent or 0.0,
             short=t.short,
-            factor=t.factor if t.factor is not None else (t.budget_fraction or 0.0) * d.period / t.long,
+            factor=t.factor if t.factor is not None else (t.budget_fraction or 0.0) * d.period / (t.long or 1.0),
+            absent=t.absent is not None,
             severity=t.severity,
             for_=t.hold,
             group=t.group,
@@ -282,7 +283,7 @@ class Monitor(Actor):
 
     def on_fault_started(self, msg: FaultStarted, env: Envelope[FaultStarted]) -> None:
         self.unsampled = True
-        self.model.start_fault(msg.service, Fault(msg.fault, msg.health, msg.signature))
+        self.model.start_fault(msg.service, Fault(msg.fault, msg.health, msg.signature, msg.traffic))
 
     def on_fault_cleared(self, msg: FaultCleared, env: Envelope[FaultCleared]) -> None:
         self.model.clear_fault(msg.service, msg.fault)
@@ -307,7 +308,7 @@ class Monitor(Actor):
         rng = None if self.exact else self.rng
         said: list[Message] = []  # everything this sample says, sent together at the end
         for state in self.slos:
-            total = state.requests_per_minute * self.sample_every / 60.0
+            total = state.requests_per_minute * self.sample_every / 60.0 * self.model.traffic(state.service)
             level = 1.0 - state.sensitivity * (1.0 - health[state.service])
             good = draw_good(rng, total, level)
             state.add(now, good, total)
@@ -375,7 +376,9 @@ class Monitor(Actor):
         """The message of one rule's state change: pending, inactive, firing, resolved."""
         fingerprint = f"{state.service}/{state.symptom}/{rule.name}"
         conditions = " or ".join(
-            f"burn {shown[window_name(t.long)]:.1f}x over {window_name(t.long)}"
+            f"no request reported for {window_name(t.long)}"
+            if t.absent
+            else f"burn {shown[window_name(t.long)]:.1f}x over {window_name(t.long)}"
             + (f" and {shown[window_name(t.short)]:.1f}x over {window_name(t.short)}" if t.short is not None else "")
             + f" > {t.factor:g}x"
             for t in rule.tiers

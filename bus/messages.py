@@ -192,10 +192,13 @@ class FaultStarted(Message):
     health: float
     #: What the failure looks like from the service's logs (e.g. model_provider_outage).
     signature: str | None = None
+    #: The share of its requests still seen by the monitor (0: it stops reporting).
+    traffic: float = 1.0
 
     def summary(self) -> str:
         sig = f" ({self.signature})" if self.signature else ""
-        return f"fault {self.fault} on {self.service}: health x{self.health:g}{sig}"
+        seen = f", {self.traffic:.0%} of its requests seen" if self.traffic != 1.0 else ""
+        return f"fault {self.fault} on {self.service}: health x{self.health:g}{seen}{sig}"
 
 
 class FaultCleared(Message):

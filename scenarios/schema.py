@@ -175,7 +175,11 @@ class TierDef(Strict):
     """One burn-rate tier of a custom policy: a Prometheus alerting rule's condition."""
 
     name: Ident = Field(description="the rule's name (tiers with the same group share one alert)")
-    long: Duration = Field(description="the long window, e.g. 1h")
+    long: Duration | None = Field(None, description="the long window, e.g. 1h")
+    absent: Duration | None = Field(
+        None,
+        description="instead of a burn: hold when the service reported no request for this long (absent_over_time)",
+    )
     short: Duration | None = Field(None, description="the short window, e.g. 5m (none: one window)")
     factor: float | None = Field(None, gt=0, le=MAX_RATE, description="burn rate above which it holds, e.g. 14.4")
     budget_fraction: float | None = Field(
@@ -200,6 +204,14 @@ class TierDef(Strict):
 
     @model_validator(mode="after")
     def _one_factor(self) -> TierDef:
+        if self.absent is not None:
+            if self.long is not None or self.factor is not None or self.budget_fraction is not None:
+                raise ValueError("an absent tier has only absent: (how long with no request), no window or factor")
+            if self.absent <= 0:
+                raise ValueError("absent must be longer than 0s (e.g. 10m)")
+            return self
+        if self.long is None:
+            raise ValueError("give long: (the long window, e.g. 1h), or absent: for a no-data rule")
         if (self.factor is None) == (self.budget_fraction is None):
             raise ValueError("give factor (a burn rate, e.g. 14.4) or budget_fraction (e.g. 0.02), one of them")
         if self.short is not None and self.short >= self.long:
@@ -238,7 +250,7 @@ class SloDef(Strict):
             if self.policy == "two-window" and isinstance(spec, str):
                 longest = max(longest, float(spec.removesuffix("s")))
         for tier in self.tiers:
-            longest = max(longest, tier.long)
+            longest = max(longest, tier.long or tier.absent or 0.0)
         if self.period < longest:
             raise ValueError(
                 f"period: {format_duration(self.period)} is shorter than the longest alert window "
@@ -268,7 +280,10 @@ class FaultEvent(Strict):
     """A fault on a service: its own health is multiplied by ``health``."""
 
     service: Ident
-    health: Fraction = Field(description="0.5: half of its requests fail")
+    health: Fraction = Field(1.0, description="0.5: half of its requests fail")
+    traffic: Fraction = Field(
+        1.0, description="the share of its requests the monitor still sees (0: no requests, or its metrics are gone)"
+    )
     name: Ident | None = Field(None, description="defaults to the signature, or fault-N")
     signature: Ident | None = Field(None, description="what it looks like in the logs, e.g. model_provider_outage")
 

@@ -14,7 +14,8 @@ as a Prometheus alerting rule does (``rules/alerting.go``):
   has not passed since the condition was last true (then it keeps firing).
 
 A window with no requests has no ratio (0/0): Prometheus returns no sample and the rule's
-condition is false, so burn-rate rules go silent when a service stops reporting.
+condition is false, so burn-rate rules go silent when a service stops reporting. An
+absent-data tier (``absent_over_time``) holds instead when its window saw no request.
 
 Presets (:data:`PRESETS`), each defined for any period as its tool defines it:
 
@@ -96,9 +97,13 @@ class Tier:
     factor: float
     #: Requests per second the long window must average, or the condition is false.
     min_rate: float | None = None
+    #: An absent-data rule instead: true when the long window saw no request at all.
+    absent: bool = False
 
     def holds(self, burns: dict[float, float | None], rates: dict[float, float]) -> bool:
         """Whether the condition is true, given burns (None: no data) and request rates per window."""
+        if self.absent:
+            return rates[self.long] <= 0
         long = burns[self.long]
         if long is None or not long > self.factor:
             return False
@@ -191,6 +196,7 @@ class TierSpec:
     labels: tuple[tuple[str, str], ...] = field(default=())
     min_rate: float | None = None
     keep_firing_for: float = 0.0
+    absent: bool = False
 
 
 def _fraction(fraction: float, period: float, long: float) -> float:
@@ -269,7 +275,7 @@ def rules_of(specs: list[TierSpec]) -> list[AlertRule]:
     rules: list[AlertRule] = []
     grouped: dict[str, int] = {}
     for spec in specs:
-        tier = Tier(spec.long, spec.short, spec.factor, spec.min_rate)
+        tier = Tier(spec.long, spec.short, spec.factor, spec.min_rate, spec.absent)
         if spec.group is not None and spec.group in grouped:
             i = grouped[spec.group]
             first = rules[i]

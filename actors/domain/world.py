@@ -27,6 +27,8 @@ class Fault:
     name: str
     health: float
     signature: str | None = None
+    #: The share of the service's requests the monitor still sees (0: it stops reporting).
+    traffic: float = 1.0
 
 
 @dataclass
@@ -80,6 +82,13 @@ class ServiceModel:
         value = self.quality.get(service, 1.0)
         for fault in self.faults.get(service, {}).values():
             value *= fault.health
+        return value
+
+    def traffic(self, service: str) -> float:
+        """The share of *service*'s requests the monitor sees (its faults' product)."""
+        value = 1.0
+        for fault in self.faults.get(service, {}).values():
+            value *= fault.traffic
         return value
 
     def health(self) -> dict[str, float]:

@@ -281,3 +281,32 @@ def test_promtool_says_what_the_for_hold_tests_say() -> None:
         (11 * M, "fast", "firing"),
         (25 * M, "fast", "resolved"),
     ]
+
+
+def test_a_service_that_stops_reporting_silences_burn_rules_and_fires_an_absent_rule() -> None:
+    """At T the service fails and its metrics go (health 0, traffic 0) until S = T+30m.
+    The burn tier never fires: from T+1m on, no request is recorded, so nothing bad is
+    either (the 1h window keeps its good past; later windows are empty: no ratio). The
+    absent tier (10m) holds once its window holds only empty samples, T+1m..T+10m: fires
+    at T+10m; the sample at S+1m sees requests again: resolved at T+31m."""
+    text = """
+name: gone
+until: 6h
+traffic: {requests_per_minute: 1000}
+services: [{name: api}]
+slos:
+  - name: avail
+    service: api
+    objective: 0.999
+    policy: custom
+    tiers:
+      - {name: fast, long: 1h, short: 5m, factor: 14.4}
+      - {name: gone, absent: 10m, severity: critical}
+events:
+  - {at: 2h, fault: {service: api, health: 0.0, traffic: 0.0}}
+  - {at: 2h30m, recover: {service: api}}
+"""
+    result = build(parse_scenario(text, "gone.yaml")).run()
+    assert timeline(result) == [(10 * M, "gone", "firing"), (31 * M, "gone", "resolved")]
+    fired = result.trace.messages(AlertFired)[0]
+    assert fired.reason == "no request reported for 10m" and fired.severity == "sev1"
