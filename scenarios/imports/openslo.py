@@ -7,7 +7,8 @@ warning (the simulation counts occurrences over a rolling period). Each burn-rat
 ``AlertCondition`` of its alert policies (inline, or a policy of the same files named by
 ``alertPolicyRef``) becomes a single-window tier: ``lookbackWindow`` is its window,
 ``threshold`` its factor, ``alertAfter`` its ``for:``, ``severity`` its severity word. An
-SLO without a burn-rate condition gets the ``sre-workbook`` tiers. ``Service`` documents
+SLO without a burn-rate condition gets the ``sre-workbook`` tiers for its period, written
+out. ``Service`` documents
 give stubs with their display names; other kinds are skipped with a warning.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from actors.domain.rules import preset
 from bus.vtime import format_duration
 from scenarios.imports.common import Fragment, prom_duration, slug
 
@@ -60,10 +62,18 @@ def read(doc: dict[str, Any], path: str, fragment: Fragment) -> None:
         "objective": target,
         "period": format_duration(period),
     }
-    if tiers:
-        entry.update(policy="custom", tiers=tiers)
-    else:
-        entry["policy"] = "sre-workbook"
+    if not tiers:  # no burn-rate condition: the SRE Workbook's tiers, written out
+        tiers = [
+            {
+                "name": row.name,
+                "long": format_duration(row.long),
+                "short": format_duration(row.short or 0),
+                "factor": round(row.factor, 6),
+                "severity": row.severity,
+            }
+            for row in preset("sre-workbook", period)
+        ]
+    entry.update(policy="custom", tiers=tiers)
     display = meta.get("displayName")
     if display or slug(name) != name:
         entry["display_name"] = str(display or name)

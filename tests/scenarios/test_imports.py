@@ -345,3 +345,72 @@ def test_the_real_files_import_without_a_crash_and_give_the_published_tables() -
         (1.0, "3d", "6h", None),
     ]
     assert yaml.safe_load(sloth.to_yaml("x"))["slos"][1]["objective"] == 0.99
+
+
+SLOTH_CRD = """\
+apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata: {name: payments}
+spec:
+  service: payments
+  slos:
+    - name: latency
+      objective: 99
+      sli: {events: {error_query: x, total_query: y}}
+      alerting: {name: PaymentsLatency, ticket_alert: {disable: true}}
+"""
+
+PYRRA_LATENCY = """\
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: api-latency, labels: {pyrra.dev/service: api}}
+spec:
+  target: "95"
+  window: 14d
+  indicator:
+    latency:
+      success:
+        metric: http_request_duration_seconds_bucket{le="0.5"}
+      total:
+        metric: http_request_duration_seconds_count
+"""
+
+OPENSLO_V1ALPHA = """\
+apiVersion: openslo/v1alpha
+kind: SLO
+metadata: {name: search-avail, displayName: Search availability}
+spec:
+  service: search
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+  timeWindows: [{count: 7, unit: Day}]
+"""
+
+
+def test_sloth_crd_with_the_ticket_disabled_has_the_page_group_only(tmp_path: Path) -> None:
+    fragment = import_files([write(tmp_path, "crd.yaml", SLOTH_CRD)], "sloth")
+    slo = fragment.slos[0]
+    assert (slo["service"], slo["objective"], slo["display_name"]) == ("payments", 0.99, "PaymentsLatency")
+    assert {t["group"] for t in slo["tiers"]} == {"page"}
+
+
+def test_pyrra_latency_at_14_days_scales_its_windows(tmp_path: Path) -> None:
+    """At 14d Pyrra halves its 28d windows and holds: 30m/3m (for 1m), 3h/15m (8m rounds
+    7m30s half away from zero), 12h/1h (30m), 2d/3h (1h30m)."""
+    fragment = import_files([write(tmp_path, "lat.yaml", PYRRA_LATENCY)], "pyrra")
+    slo = fragment.slos[0]
+    assert (slo["service"], slo["symptom"], slo["objective"], slo["period"]) == ("api", "latency", 0.95, "14d")
+    assert table(fragment) == [
+        (14.0, "30m", "3m", "1m"),
+        (7.0, "3h", "15m", "8m"),
+        (2.0, "12h", "1h", "30m"),
+        (1.0, "2d", "3h", "1h30m"),
+    ]
+
+
+def test_openslo_v1alpha_time_windows_give_the_period(tmp_path: Path) -> None:
+    fragment = import_files([write(tmp_path, "a.yaml", OPENSLO_V1ALPHA)], "openslo")
+    slo = fragment.slos[0]
+    assert (slo["service"], slo["period"], slo["display_name"]) == ("search", "7d", "Search availability")
+    # no burn-rate condition: the SRE Workbook's tiers at 7d, 2% / 5% / 10% x 7d / long
+    assert table(fragment) == [(3.36, "1h", "5m", None), (1.4, "6h", "30m", None), (0.233333, "3d", "6h", None)]
