@@ -4,7 +4,7 @@ The layers, lowest first (``docs/ARCHITECTURE.md`` draws them):
 
 - ``bus``, ``topology``: the message bus and the dependency graph; nothing of the others.
 - ``actors.domain``: pure logic (SLO math, canary scoring, triage, the world model).
-- ``scenarios``: the schema, the loader, the cross-checks (and the importers to come).
+- ``scenarios``: the schema, reading files, the loader, the cross-checks, the cost estimate, the importers.
 - ``actors.report``: the readers of a trace (digest, gate, invariants, postmortem).
 - ``actors.engine``: the actor base, the timers, the runtime.
 - the actors (``actors.monitor``, ...): one module each; none imports another.
