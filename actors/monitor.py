@@ -221,6 +221,28 @@ def make_slo_states(
     return states
 
 
+def _report(
+    state: SloState | TieredSlo,
+    sli: float,
+    budget: float,
+    burns: dict[str, float],
+    action: PolicyAction,
+    severity: AlertSeverity | None,
+) -> SliReported:
+    """One sample of one SLO, as the trace records it."""
+    return SliReported(
+        slo=state.name,
+        service=state.service,
+        symptom=state.symptom,
+        objective=state.slo.objective,
+        sli=round(sli, 6),
+        budget_remaining=round(budget, 6),
+        burns=burns,
+        action=action,
+        severity=severity,
+    )
+
+
 class Monitor(Actor):
     """Samples the service model on virtual time; publishes SLIs and alerts."""
 
@@ -318,19 +340,8 @@ class Monitor(Actor):
                 continue
             burns = state.burns()
             action, severity, reason = state.decide(burns)
-            said.append(
-                SliReported(
-                    slo=state.name,
-                    service=state.service,
-                    symptom=state.symptom,
-                    objective=state.slo.objective,
-                    sli=round(sli, 6),
-                    budget_remaining=round(1.0 - burns[state.longest], 6),
-                    burns={k: round(v, 4) for k, v in burns.items()},
-                    action=action,
-                    severity=severity,
-                ),
-            )
+            shown = {k: round(v, 4) for k, v in burns.items()}
+            said.append(_report(state, sli, 1.0 - burns[state.longest], shown, action, severity))
             self._transition(state, action, severity, reason, sli, burns, said)
         self.send_many(said)
 
@@ -347,19 +358,8 @@ class Monitor(Actor):
                 worst = (severity, action)
             if change is not None:
                 changes.append(self._rule_message(state, rule, rs, change, severity, action, sli, shown))
-        said.append(
-            SliReported(
-                slo=state.name,
-                service=state.service,
-                symptom=state.symptom,
-                objective=state.slo.objective,
-                sli=round(sli, 6),
-                budget_remaining=round(state.budget.remaining(now), 6),
-                burns=shown,
-                action=worst[1] if worst else "ok",
-                severity=worst[0] if worst else None,
-            )
-        )
+        budget = state.budget.remaining(now)
+        said.append(_report(state, sli, budget, shown, worst[1] if worst else "ok", worst[0] if worst else None))
         said.extend(changes)
 
     def _rule_message(
