@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Literal
+from typing import ClassVar, Literal, cast
 
 from actors.domain.triage import triage
 from actors.engine.actor import Actor, Host
@@ -40,6 +40,8 @@ from bus.messages import (
     IncidentOpened,
     IncidentResolved,
     IncidentUpdated,
+    Message,
+    Notified,
     Placement,
     TicketFiled,
     TicketTriaged,
@@ -48,7 +50,7 @@ from bus.trace import Envelope
 from bus.vocab import AlertAction, AlertSeverity, Role, Severity, worst
 from topology import Topology
 
-__all__ = ["Correlator", "Held", "Incident"]
+__all__ = ["Correlator", "Held", "Incident", "RoutedCorrelator"]
 
 
 @dataclass
@@ -104,7 +106,7 @@ class Correlator(Actor):
     """Collapses alert storms into incidents over the dependency graph; triages tickets."""
 
     family = "correlator"
-    subscribes = (AlertFired, AlertResolved, TicketFiled, IncidentResolved)
+    subscribes: ClassVar[tuple[type[Message], ...]] = (AlertFired, AlertResolved, TicketFiled, IncidentResolved)
 
     def __init__(self, name: str, host: Host, topology: Topology, group_wait: float = 30.0) -> None:
         self.topology = topology
@@ -174,6 +176,23 @@ class Correlator(Actor):
         )
         if incident is not None and not incident.resolved:
             self._escalate(incident, msg.severity, msg.action, reason)
+
+    def on_notified(self, msg: Notified, env: Envelope[Notified]) -> None:
+        """A paging notification from Alertmanager: its new alerts are taken as they came
+        from the monitor, its resolved ones as resolved."""
+        trace = self.bus.trace
+        for seq in msg.firing:
+            fired = cast("Envelope[AlertFired]", trace.get(seq))
+            if fired.msg.fingerprint not in self.firing:
+                self.on_alert_fired(fired.msg, fired)
+        for seq in msg.resolved:
+            fired = cast("Envelope[AlertFired]", trace.get(seq))
+            m = fired.msg
+            resolved = AlertResolved(
+                alert=m.alert, fingerprint=m.fingerprint, service=m.service, symptom=m.symptom, slo=m.slo, sli=m.sli,
+                reason="resolved (notified by Alertmanager)",
+            )  # fmt: skip
+            self.on_alert_resolved(resolved, cast("Envelope[AlertResolved]", env))
 
     def on_alert_resolved(self, msg: AlertResolved, env: Envelope[AlertResolved]) -> None:
         held = self.firing.pop(msg.fingerprint, None)
@@ -406,3 +425,10 @@ class Correlator(Actor):
             ),
             incident=incident.id,
         )
+
+
+class RoutedCorrelator(Correlator):
+    """The correlator behind Alertmanager: alerts arrive in its paging notifications
+    (``on_notified``), not from the monitor."""
+
+    subscribes: ClassVar[tuple[type[Message], ...]] = (Notified, TicketFiled, IncidentResolved)

@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
-from actors.correlator import Correlator
+from actors.alertmanager import Alertmanager, Silence
+from actors.correlator import Correlator, RoutedCorrelator
+from actors.domain.routing import parse_matchers
 from actors.domain.world import ServiceModel
 from actors.drill import Drill
 from actors.engine.runtime import Runtime
@@ -29,7 +33,7 @@ from actors.release_manager import ReleaseManager
 from actors.responder import Responder
 from bus.bus import DEFAULT_INSTANT_LIMIT, Bus
 from bus.faults import FaultLayer, FaultRule
-from scenarios.checks import actor_names, check_scenario
+from scenarios.checks import actor_names, check_scenario, routing_config
 from scenarios.loader import ScenarioError
 from scenarios.schema import Scenario
 
@@ -69,7 +73,11 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     )
     rpm = {s.name: s.requests_per_minute or scenario.traffic.requests_per_minute for s in scenario.services}
     labels = {
-        s.name: {**{k: str(v) for k, v in (("team", s.team), ("tier", s.tier)) if v is not None}, **s.labels}
+        s.name: {
+            **scenario.labels,
+            **{k: str(v) for k, v in (("team", s.team), ("tier", s.tier)) if v is not None},
+            **s.labels,
+        }
         for s in scenario.services
     }
 
@@ -87,7 +95,31 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
             labels=labels,
         )
     )
-    runtime.add(Correlator("correlator", runtime, topology, group_wait=scenario.correlator.group_wait))
+    routing = routing_config(scenario, path)
+    if routing is not None:
+        runtime.add(
+            Alertmanager(
+                "alertmanager",
+                runtime,
+                routing,
+                start=_instant(scenario.start),
+                silences=[
+                    Silence(
+                        tuple(parse_matchers(e.silence.matchers, "silence")),
+                        e.silence.start if e.silence.start is not None else e.at,
+                        e.silence.end,
+                        e.silence.comment,
+                    )
+                    for e in scenario.events
+                    if e.silence is not None
+                ],
+                send_resolved=_send_resolved(scenario.alertmanager or {}),
+            )
+        )
+    if routing is None:
+        runtime.add(Correlator("correlator", runtime, topology, group_wait=scenario.correlator.group_wait))
+    else:  # behind Alertmanager the groups have waited already: it takes them as they come
+        runtime.add(RoutedCorrelator("correlator", runtime, topology, group_wait=0.0))
     if scenario.escalation is not None:
         ladder = scenario.escalation
         levels = [Level(lv.name, tuple(lv.targets), lv.escalate_after) for lv in ladder.levels]
@@ -112,6 +144,36 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     faults.rules.extend(options.extra_faults)
     faults.rules.extend(ack_drop_rules(scenario, options.drop_ack, options.ack_loss, path))
     return runtime
+
+
+#: When a scenario gives no ``start:``, the instant its virtual time 0 stands for (time
+#: intervals need a real instant): 2026-01-01T00:00:00Z, a Thursday.
+DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _instant(start: datetime | None) -> datetime:
+    """The scenario's start as an instant: naive means UTC; none means DEFAULT_START."""
+    if start is None:
+        return DEFAULT_START
+    return start if start.tzinfo is not None else start.replace(tzinfo=UTC)
+
+
+def _send_resolved(config: dict[str, Any]) -> dict[str, bool]:
+    """Per receiver, whether it is told of resolved alerts: its configs' ``send_resolved``,
+    else Alertmanager's defaults (true for PagerDuty, Opsgenie, VictorOps and webhooks;
+    false for email and Slack)."""
+    defaults = {"pagerduty": True, "opsgenie": True, "victorops": True, "webhook": True}
+    out = {}
+    for receiver in config.get("receivers") or []:
+        flags = [
+            bool(c.get("send_resolved", defaults.get(key.removesuffix("_configs"), False)))
+            for key, configs in receiver.items()
+            if key.endswith("_configs") and isinstance(configs, list)
+            for c in configs
+            if isinstance(c, dict)
+        ]
+        out[str(receiver.get("name"))] = any(flags) if flags else True
+    return out
 
 
 def ack_drop_rules(scenario: Scenario, levels: list[str], loss: float, path: str) -> list[FaultRule]:

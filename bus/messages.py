@@ -33,6 +33,7 @@ __all__ = [
     "ActorRestarted",
     "AlertCorrelated",
     "AlertFired",
+    "AlertMuted",
     "AlertPending",
     "AlertResolved",
     "AnyMessage",
@@ -56,6 +57,7 @@ __all__ = [
     "LadderRepeated",
     "Message",
     "MitigationApplied",
+    "Notified",
     "Page",
     "PageAcked",
     "Placement",
@@ -328,6 +330,51 @@ class AlertPending(Message):
         if self.state == "pending":
             return f"{self.alert} {self.fingerprint} pending for {self.hold:g}s: {self.reason}"
         return f"{self.alert} {self.fingerprint} back to inactive before firing: {self.reason}"
+
+
+# --- alertmanager ----------------------------------------------------------------------
+
+
+class Notified(Message):
+    """An aggregation group's notification to its receiver (Alertmanager's flush): the
+    first after ``group_wait``, updates at ``group_interval`` ticks when its alerts changed,
+    repeats after ``repeat_interval``."""
+
+    kind: Literal["Notified"] = "Notified"
+    family: ClassVar[str] = "alertmanager"
+    #: The receiver notified.
+    receiver: str
+    #: The aggregation group: the route and the values of its group_by labels.
+    group: str
+    #: Sequence numbers of the AlertFired envelopes of the alerts firing in it.
+    firing: list[int]
+    #: Sequence numbers of the AlertFired envelopes of its alerts resolved since the last one.
+    resolved: list[int] = Field(default_factory=list)
+    #: first, update, repeat or resolved.
+    reason: Literal["first", "update", "repeat", "resolved"]
+    #: Whether the receiver pages someone (a PagerDuty, Opsgenie or VictorOps config).
+    pages: bool = False
+
+    def summary(self) -> str:
+        gone = f", {len(self.resolved)} resolved" if self.resolved else ""
+        return f"{self.receiver} <- {self.group}: {len(self.firing)} firing{gone} ({self.reason})"
+
+
+class AlertMuted(Message):
+    """An alert left out of its group's notification, or back in: by a silence, an inhibit
+    rule, or a time interval of its route."""
+
+    kind: Literal["AlertMuted"] = "AlertMuted"
+    family: ClassVar[str] = "alertmanager"
+    #: The alert's id.
+    alert: str
+    #: True: muted from now on; False: no longer muted.
+    muted: bool
+    #: What muted it: ``silence <comment>``, ``inhibited by A-001``, ``time interval <name>``.
+    by: str
+
+    def summary(self) -> str:
+        return f"{self.alert} {'muted' if self.muted else 'no longer muted'}: {self.by}"
 
 
 # --- correlator ----------------------------------------------------------------------
@@ -960,6 +1007,8 @@ AnyMessage = Annotated[
     | AlertFired
     | AlertResolved
     | AlertPending
+    | Notified
+    | AlertMuted
     | TicketFiled
     | TicketTriaged
     | AlertCorrelated

@@ -8,21 +8,22 @@ wires what passed.
 
 from __future__ import annotations
 
+from actors.domain.routing import ConfigError, RoutingConfig, parse_config, parse_matchers
 from bus.messages import MESSAGE_TYPES
 from scenarios.loader import ScenarioError
 from scenarios.schema import Scenario
 from topology import ServiceSpec, Topology, TopologyError
 
-__all__ = ["BUILT_IN_ACTORS", "actor_names", "check_scenario", "load_topology"]
+__all__ = ["BUILT_IN_ACTORS", "actor_names", "check_scenario", "load_topology", "routing_config"]
 
 
 #: The actors every run may have besides its responders; no responder may take their names.
-BUILT_IN_ACTORS = ("drill", "monitor", "correlator", "pager", "release-manager", "postmortem")
+BUILT_IN_ACTORS = ("drill", "monitor", "alertmanager", "correlator", "pager", "release-manager", "postmortem")
 
 
 def actor_names(scenario: Scenario) -> list[str]:
     """The names of the actors a run of *scenario* has, in wiring order."""
-    names = ["drill", "monitor", "correlator"]
+    names = ["drill", "monitor", *(["alertmanager"] if scenario.alertmanager is not None else []), "correlator"]
     if scenario.escalation is not None:
         names += ["pager", *(p.name for p in scenario.responders)]
     if scenario.releases:
@@ -42,7 +43,24 @@ def check_scenario(scenario: Scenario, path: str) -> Topology:
                 f"{path}: events[{i}].crash.actor: no actor {event.crash.actor!r} (actors: {', '.join(names)})"
             )
     check_fault_rules(scenario, names, path)
+    routing_config(scenario, path)
     return topology
+
+
+def routing_config(scenario: Scenario, path: str) -> RoutingConfig | None:
+    """The scenario's Alertmanager config, checked (None: it has none); its silences' matchers too."""
+    for i, event in enumerate(scenario.events):
+        if event.silence is not None:
+            try:
+                parse_matchers(event.silence.matchers, f"events[{i}].silence.matchers")
+            except ConfigError as exc:
+                raise ScenarioError(f"{path}: {exc}") from None
+    if scenario.alertmanager is None:
+        return None
+    try:
+        return parse_config(scenario.alertmanager)
+    except ConfigError as exc:
+        raise ScenarioError(f"{path}: alertmanager.{exc}") from None
 
 
 def check_people(scenario: Scenario, topology: Topology, path: str) -> None:  # noqa: PLR0912 - one check per reference

@@ -453,6 +453,17 @@ class DeployEvent(Strict):
     canary: bool = Field(False, description="true: score it on the eval set and step it through the canary")
 
 
+class SilenceEvent(Strict):
+    """An Alertmanager silence: alerts matching every matcher notify nobody while it lasts."""
+
+    matchers: list[str] = Field(description="Alertmanager matchers, e.g. ['service=\"api\"']")
+    start: Duration | None = Field(None, alias="from", description="from this virtual time (default: the event's)")
+    end: Duration = Field(alias="until", description="until this virtual time")
+    comment: str = ""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
 class CrashEvent(Strict):
     """Make an actor's next handler raise (to test supervision)."""
 
@@ -469,6 +480,7 @@ class Event(Strict):
     ticket: TicketEvent | None = None
     deploy: DeployEvent | None = None
     crash: CrashEvent | None = None
+    silence: SilenceEvent | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> Event:
@@ -531,6 +543,7 @@ class Imports(Strict):
 
     slos: list[str] = Field(default_factory=list, description="Sloth, Pyrra or OpenSLO specs")
     rules: list[str] = Field(default_factory=list, description="Prometheus rule files of burn-rate alerts")
+    alertmanager: str | None = Field(None, description="an alertmanager.yml (or a Secret holding one)")
 
 
 class Scenario(Strict):
@@ -568,6 +581,11 @@ class Scenario(Strict):
     faults: list[FaultSpec] = Field(default_factory=list, description="fault rules of the bus")
     supervision: Supervision = Field(default_factory=Supervision)
     imports: Imports | None = Field(None, description="SLO specs and rule files to import (merged at load)")
+    alertmanager: dict[str, Any] | None = Field(
+        None,
+        description="an Alertmanager config (route:, inhibit_rules:, time_intervals:, receivers:) between monitor and correlator",
+    )
+    labels: Labels = Field(default_factory=dict, description="labels on every alert of the scenario (e.g. env: prod)")
     severities: dict[Ident, Literal["sev1", "sev2", "sev3", "sev4"]] = Field(
         default_factory=dict,
         description="severity words of alert rules -> sev1..sev4 (defaults: critical/page sev1, error sev2, "

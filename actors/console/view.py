@@ -52,6 +52,7 @@ __all__ = ["FAMILY_STYLES", "PipeSafeConsole", "TraceView"]
 FAMILY_STYLES = {
     "scenario": "bright_white",
     "monitor": "cyan",
+    "alertmanager": "bright_cyan",
     "correlator": "magenta",
     "pager": "yellow",
     "responder": "green",

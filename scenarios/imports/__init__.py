@@ -62,6 +62,15 @@ def import_files(paths: list[str], kind: str | None = None) -> Fragment:
     return fragment
 
 
+def _beside(folder: str, name: str, path: str, key: str) -> str:
+    """A file named by ``imports.<key>``: inside the scenario's folder, links resolved."""
+    full = os.path.join(folder, name)
+    real_folder = os.path.realpath(folder or ".")
+    if not os.path.realpath(full).startswith(real_folder + os.sep):
+        raise ScenarioError(f"{path}: imports.{key}: {printable(name)} leads out of the scenario's folder")
+    return full
+
+
 def _serves_others(doc: Any) -> bool:
     return isinstance(doc, dict) and doc.get("kind") in ("AlertWindows", "AlertPolicy")
 
@@ -73,9 +82,25 @@ def merge_imports(data: dict[str, Any], path: str, warnings: list[str] | None = 
     imports = data.get("imports")
     if imports is None:
         return data
-    if not isinstance(imports, dict) or set(imports) - {"slos", "rules"}:
-        raise ScenarioError(f"{path}: imports: give slos: [files] and/or rules: [files]")
+    if not isinstance(imports, dict) or set(imports) - {"slos", "rules", "alertmanager"}:
+        raise ScenarioError(f"{path}: imports: give slos: [files], rules: [files] and/or alertmanager: file")
     folder = os.path.dirname(path)
+    merged = dict(data)
+    am = imports.get("alertmanager")
+    if am is not None:
+        if not isinstance(am, str) or not am:
+            raise ScenarioError(f"{path}: imports.alertmanager: a file name (relative to the scenario)")
+        full = _beside(folder, am, path, "alertmanager")
+        from scenarios.imports.alertmanager import alertmanager_mapping
+
+        mapping = next((m for d in read_documents(full) if (m := alertmanager_mapping(d, full)) is not None), None)
+        if mapping is None:
+            raise ScenarioError(
+                f"{full}: no Alertmanager config in it (a top-level route:, or a Secret with alertmanager.yaml)"
+            )
+        if "alertmanager" in merged:
+            raise ScenarioError(f"{path}: alertmanager: given inline and imported (keep one)")
+        merged["alertmanager"] = mapping
     files: list[str] = []
     for key in ("slos", "rules"):
         names = imports.get(key) or []
@@ -83,16 +108,10 @@ def merge_imports(data: dict[str, Any], path: str, warnings: list[str] | None = 
             names = [names]
         if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
             raise ScenarioError(f"{path}: imports.{key}: a list of file names (relative to the scenario)")
-        for name in names:
-            full = os.path.join(folder, name)
-            real_folder = os.path.realpath(folder or ".")
-            if not os.path.realpath(full).startswith(real_folder + os.sep):
-                raise ScenarioError(f"{path}: imports.{key}: {printable(name)} leads out of the scenario's folder")
-            files.append(full)
+        files += [_beside(folder, name, path, key) for name in names]
     fragment = import_files(files)
     if warnings is not None:
         warnings.extend(fragment.warnings)
-    merged = dict(data)
     own = {s.get("name") for s in merged.get("services", []) if isinstance(s, dict)}
     merged["services"] = [*merged.get("services", []), *(s for n, s in fragment.services.items() if n not in own)]
     merged["slos"] = [*merged.get("slos", []), *fragment.slos]
