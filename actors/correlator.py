@@ -108,9 +108,18 @@ class Correlator(Actor):
     family = "correlator"
     subscribes: ClassVar[tuple[type[Message], ...]] = (AlertFired, AlertResolved, TicketFiled, IncidentResolved)
 
-    def __init__(self, name: str, host: Host, topology: Topology, group_wait: float = 30.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        host: Host,
+        topology: Topology,
+        group_wait: float = 30.0,
+        unmonitored: frozenset[str] = frozenset(),
+    ) -> None:
         self.topology = topology
         self.group_wait = group_wait
+        #: services with no SLO: they never alert, so they can only be suspected
+        self.unmonitored = unmonitored
         super().__init__(name, host)
 
     def setup(self) -> None:
@@ -253,16 +262,54 @@ class Correlator(Actor):
                 joined: Incident | None = open_by_rank[first_open]
             else:
                 joined = self._covering(service) if open_by_rank else None
-            if joined is not None:
+            if joined is not None and self._explains(joined, held):
                 joins.setdefault(joined.id, []).append(held)
+            elif joined is not None:  # the open cause cannot explain it: its own incident
+                new.setdefault(service, []).append(held)
             else:
                 new.setdefault(topology.first_member(first), []).append(held)
+        new = self._common_causes(new)
         # Within an incident, alerts come service by service, in the order each service
         # first alerted: deterministic, and no per-alert sort.
         for incident_id, groups in joins.items():
             self._join(self.incidents[incident_id], groups)
         for root, groups in new.items():
             self._open(root, groups)
+
+    def _explains(self, incident: Incident, held: Held) -> bool:
+        """Whether *incident*'s cause explains *held*'s alerts: the cause fires now (an
+        incident whose root stopped alerting explains nothing new), and a cause that only
+        burns slowly (a ticket) does not explain a page above it."""
+        if incident.root in self.unmonitored:  # a suspected cause: it holds while its symptoms fire
+            firing_now = incident.firing > 0
+        else:
+            firing_now = self.firing_services.get(incident.root, 0) > 0
+        return firing_now and not (incident.action == "ticket" and held.page)
+
+    def _common_causes(self, new: dict[str, list[Held]]) -> dict[str, list[Held]]:
+        """Roots that share a dependency nobody monitors (no SLO, so no alert of its own):
+        one incident, with that dependency as the suspected common cause, instead of one per
+        symptom. The nearest such dependency wins (fewest services between)."""
+        unmonitored = self.unmonitored
+        if len(new) < 2 or not unmonitored:
+            return new
+        suspects: dict[str, list[str]] = {}
+        for root in new:
+            if root not in self.topology:
+                continue
+            for dep in sorted(self.topology.dependencies(root) & unmonitored):
+                suspects.setdefault(dep, []).append(root)
+        shared = {dep: roots for dep, roots in suspects.items() if len(roots) > 1}
+        if not shared:
+            return new
+        # the dependency shared by the most roots; ties by name (deterministic)
+        dep = min(shared, key=lambda d: (-len(shared[d]), d))
+        merged = dict(new)
+        groups: list[Held] = []
+        for root in shared[dep]:
+            groups.extend(merged.pop(root))
+        merged[dep] = groups
+        return merged
 
     def _covering(self, service: str) -> Incident | None:
         """The oldest open incident whose root's blast radius holds *service*."""

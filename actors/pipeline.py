@@ -116,10 +116,16 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
                 send_resolved=_send_resolved(scenario.alertmanager or {}),
             )
         )
+    monitored = {service for d in scenario.slos for service in d.service}
+    unmonitored = frozenset(s.name for s in scenario.services if s.name not in monitored)
     if routing is None:
-        runtime.add(Correlator("correlator", runtime, topology, group_wait=scenario.correlator.group_wait))
+        runtime.add(
+            Correlator(
+                "correlator", runtime, topology, group_wait=scenario.correlator.group_wait, unmonitored=unmonitored
+            )
+        )
     else:  # behind Alertmanager the groups have waited already: it takes them as they come
-        runtime.add(RoutedCorrelator("correlator", runtime, topology, group_wait=0.0))
+        runtime.add(RoutedCorrelator("correlator", runtime, topology, group_wait=0.0, unmonitored=unmonitored))
     if scenario.escalation is not None:
         ladder = scenario.escalation
         levels = [Level(lv.name, tuple(lv.targets), lv.escalate_after) for lv in ladder.levels]

@@ -136,14 +136,17 @@ def test_a_late_batch_joins_as_one_update_naming_its_first_alerts() -> None:
     ]
 
 
-def test_a_dependent_still_alerting_after_the_root_recovered_joins_through_the_blast_radius() -> None:
+def test_a_dependent_alerting_after_the_root_recovered_is_not_joined_to_it() -> None:
+    """db's alert resolved at 300 s (web's still fires, so INC-001 stays open); cart, in
+    db's blast radius, alerts at 320 s. A service joins an incident only through a cause
+    firing now: db is not, so cart opens INC-002 at 350 s, as its own root."""
     script: list[tuple[float, Message]] = [
         (60, fired("A-1", "db")),
         (60, fired("A-2", "web")),
         (300, resolved("A-1", "db")),
         (320, fired("A-3", "cart", severity="sev2")),
     ]
-    assert placements(run(script))[-1] == (350.0, "A-3", "INC-001", "inhibited", "db")
+    assert placements(run(script))[-1] == (350.0, "A-3", "INC-002", "root", "cart")
 
 
 def test_a_resolved_incident_takes_no_new_alerts() -> None:
@@ -263,3 +266,62 @@ def test_the_storm_drill_collapses_40_alerts_into_5_incidents_and_says_why() -> 
     first = result.trace.first(IncidentOpened, incident="INC-001")
     assert first is not None and first.t == 11 * 60 + 30  # the first sample after the deploy, + group_wait
     assert first.msg.severity == "sev1" and first.msg.burns["fast"] == 20.0
+
+
+def _tiered(slos: list[tuple[str, str]]) -> str:
+    return "\n".join(
+        f"  - {{name: avail, service: {svc}, objective: 0.99, policy: custom, "
+        f"tiers: [{{name: {svc}-burn, long: 5m, factor: 1, severity: {sev}}}]}}"
+        for svc, sev in slos
+    )
+
+
+def test_an_open_ticket_does_not_absorb_an_unrelated_outage_above_it() -> None:
+    """db burns slowly from 10m (10% errors over its 5m window: 2x, a sev3 ticket at 11m,
+    its incident at 11m30s). api, which calls db, fails on its own at 20m (a sev1 page at 21m): db's
+    ticket-level cause cannot explain a page, so at 21m30s api opens its own incident
+    instead of joining db's."""
+    from actors.pipeline import build
+    from bus.messages import IncidentOpened, IncidentUpdated
+    from scenarios.loader import parse_scenario
+
+    text = f"""
+name: absorb
+until: 2h
+traffic: {{requests_per_minute: 1000}}
+services: [{{name: api, depends_on: [db], impact: 0.0}}, {{name: db}}]
+slos:
+{_tiered([("db", "warning"), ("api", "critical")])}
+events:
+  - {{at: 10m, fault: {{service: db, health: 0.9}}}}
+  - {{at: 20m, fault: {{service: api, health: 0.0}}}}
+  - {{at: 40m, recover: {{service: api}}}}
+  - {{at: 40m, recover: {{service: db}}}}
+"""
+    result = build(parse_scenario(text, "absorb.yaml")).run()
+    opened = [(e.t, e.msg.root_service, e.msg.severity) for e in result.trace.of(IncidentOpened)]
+    assert opened == [(11 * 60 + 30, "db", "sev3"), (21 * 60 + 30, "api", "sev1")]
+    assert not [e for e in result.trace.of(IncidentUpdated) if "joined" in e.msg.reason]
+
+
+def test_two_symptoms_of_an_unmonitored_dependency_name_it_as_the_suspected_cause() -> None:
+    """web1 and web2 both call db, which has no SLO: when db fails at 10m both alert at
+    11m, and at 11m30s one incident opens with db, the dependency they share, as its root."""
+    from actors.pipeline import build
+    from bus.messages import IncidentOpened
+    from scenarios.loader import parse_scenario
+
+    text = f"""
+name: suspect
+until: 2h
+traffic: {{requests_per_minute: 1000}}
+services: [{{name: web1, depends_on: [db]}}, {{name: web2, depends_on: [db]}}, {{name: db}}]
+slos:
+{_tiered([("web1", "critical"), ("web2", "critical")])}
+events:
+  - {{at: 10m, fault: {{service: db, health: 0.0}}}}
+  - {{at: 30m, recover: {{service: db}}}}
+"""
+    result = build(parse_scenario(text, "suspect.yaml")).run()
+    opened = result.trace.of(IncidentOpened)
+    assert [(e.t, e.msg.root_service, len(e.msg.alerts)) for e in opened] == [(11 * 60 + 30, "db", 2)]
