@@ -74,8 +74,10 @@ class Alertmanager(Actor):
         silences: list[Silence] | None = None,
         send_resolved: dict[str, bool] | None = None,
         to: str = "correlator",
+        paging: dict[str, str] | None = None,
     ) -> None:
         self.config = config
+        self.paging = paging or {}
         self.start = start
         self.silences = list(silences or [])
         self.send_resolved = send_resolved or {}
@@ -144,6 +146,11 @@ class Alertmanager(Actor):
                     resolved=[e.seq for e in resolved.values()],
                     reason=reason,
                     pages=self.config.pages(group.route.receiver),
+                    paging_service=(
+                        self.paging.get(group.route.receiver, group.route.receiver)
+                        if self.config.pages(group.route.receiver)
+                        else None
+                    ),
                 ),
                 to=self.to if self.config.pages(group.route.receiver) else (),
             )

@@ -25,7 +25,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import cast
 
-from actors.domain.rules import AlertRule, BudgetWindow, RuleState, TierSpec, preset, rules_of, severity_of
+from actors.domain.rules import (
+    AlertRule,
+    BudgetWindow,
+    RuleState,
+    TierSpec,
+    alert_labels,
+    preset,
+    rules_of,
+    severity_of,
+)
 from actors.domain.slo import SLO, CountWindow, Decision, TimeWindow, TwoWindowPolicy, window_name
 from actors.domain.world import Fault, ServiceModel, draw_good
 from actors.engine.actor import Actor, Host
@@ -405,8 +414,10 @@ class Monitor(Actor):
             self.firing += 1
             if rule.for_ > 0:  # it was pending
                 self.pending -= 1
-            labels = {**self.labels.get(state.service, {}), **state.labels, **dict(rule.labels)}
-            labels.update(alertname=rule.name, severity=rule.severity, slo=state.name, service=state.service)
+            labels = alert_labels(
+                self.labels.get(state.service, {}), state.labels, dict(rule.labels),
+                alertname=rule.name, severity=rule.severity, slo=state.name, service=state.service,
+            )  # fmt: skip
             signatures = self.model.signatures(state.service)
             if signatures:
                 labels["error"] = ",".join(signatures)
@@ -454,8 +465,10 @@ class Monitor(Actor):
                 self.alert_count += 1
                 state.alert_id = f"A-{self.alert_count:03d}"
             state.action, state.severity = action, severity
-            labels = {**self.labels.get(state.service, {}), **state.labels}
-            labels.update(alertname=state.name, severity=severity, slo=state.name, service=state.service)
+            labels = alert_labels(
+                self.labels.get(state.service, {}), state.labels, {},
+                alertname=state.name, severity=severity, slo=state.name, service=state.service,
+            )  # fmt: skip
             signatures = self.model.signatures(state.service)
             if signatures:
                 labels["error"] = ",".join(signatures)

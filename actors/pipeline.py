@@ -33,7 +33,7 @@ from actors.release_manager import ReleaseManager
 from actors.responder import Responder
 from bus.bus import DEFAULT_INSTANT_LIMIT, Bus
 from bus.faults import FaultLayer, FaultRule
-from scenarios.checks import actor_names, check_scenario, routing_config
+from scenarios.checks import actor_names, check_scenario, routing_config, service_labels
 from scenarios.loader import ScenarioError
 from scenarios.schema import Scenario
 
@@ -72,14 +72,7 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
         impact={s.name: s.impact for s in scenario.services},
     )
     rpm = {s.name: s.requests_per_minute or scenario.traffic.requests_per_minute for s in scenario.services}
-    labels = {
-        s.name: {
-            **scenario.labels,
-            **{k: str(v) for k, v in (("team", s.team), ("tier", s.tier)) if v is not None},
-            **s.labels,
-        }
-        for s in scenario.services
-    }
+    labels = service_labels(scenario)
 
     runtime.add(Drill("drill", runtime, scenario.events))
     runtime.add(
@@ -114,6 +107,7 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
                     if e.silence is not None
                 ],
                 send_resolved=_send_resolved(scenario.alertmanager or {}),
+                paging=dict(scenario.paging),
             )
         )
     monitored = {service for d in scenario.slos for service in d.service}

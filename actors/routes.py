@@ -9,7 +9,7 @@ Without ``--at`` time intervals are ignored (as amtool does); ``--at`` takes an 
 instant with an offset (``2026-03-29T01:30:00+00:00``), and the receivers of routes muted
 then are left out. ``--verify`` exits 1 when the list differs (order counts). ``tree``
 draws the routing tree. CONFIG is an alertmanager.yml (a top-level ``route:``) or a
-Kubernetes Secret holding one. Bad input: one line naming the file, the key and the fix;
+Kubernetes Secret holding one, or a scenario with an ``alertmanager:`` config. Bad input: one line naming the file, the key and the fix;
 exit 2.
 """
 
@@ -27,8 +27,10 @@ from rich.tree import Tree
 
 from actors.domain.routing import ConfigError, Route, RoutingConfig, parse_matchers
 from bus.text import printable
+from scenarios.checks import routing_config
 from scenarios.files import ScenarioError
 from scenarios.imports.alertmanager import load_alertmanager
+from scenarios.loader import load_scenario
 
 __all__ = ["main"]
 
@@ -60,6 +62,20 @@ def _instant(text: str) -> datetime:
     if at.tzinfo is None:
         raise ScenarioError(f"--at {text!r}: give the offset (e.g. +00:00 or Z): an instant, not a local time")
     return at
+
+
+def _config(path: str) -> RoutingConfig:
+    """An alertmanager.yml (or a Secret holding one), else a scenario with an Alertmanager config."""
+    try:
+        return load_alertmanager(path)
+    except ScenarioError as exc:
+        if "no Alertmanager config in it" not in str(exc):
+            raise
+    scenario = load_scenario(path)
+    config = routing_config(scenario, path)
+    if config is None:
+        raise ScenarioError(f"{path}: neither an Alertmanager config nor a scenario with one (add alertmanager:)")
+    return config
 
 
 def tree(config: RoutingConfig) -> Tree:
@@ -99,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--verify", metavar="R1,R2", help="exit 1 unless the receivers are exactly these, in order")
     args = parser.parse_intermixed_args(argv)  # labels and options in any order, as amtool takes them
     try:
-        config = load_alertmanager(args.config)
+        config = _config(args.config)
         if args.command == "tree":
             Console().print(tree(config))
             return 0

@@ -37,6 +37,7 @@ from bus.text import printable
 from bus.trace import Envelope
 from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
 from scenarios.budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, check_budget, format_bytes, parse_bytes
+from scenarios.checks import routing_config, unreachable_routes
 from scenarios.loader import ScenarioError, load_scenario
 from scenarios.schema import MAX_SEED, Scenario
 
@@ -256,7 +257,10 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
     sources: list[str] = []
     warnings: list[str] = []
     scenario = load_scenario(args.scenario, sources=sources, warnings=warnings)
-    for line in warnings:  # what the scenario's imports: could not map, skipped
+    routing = routing_config(scenario, args.scenario)
+    if routing is not None:
+        warnings += unreachable_routes(scenario, routing)
+    for line in warnings:  # what the scenario's imports: could not map, skipped; routes nothing reaches
         with contextlib.suppress(OSError):
             print(f"warning: {printable(line)}", file=sys.stderr)
     drop = [level.strip() for arg in args.drop_ack for level in arg.split(",") if level.strip()]

@@ -354,6 +354,8 @@ class Notified(Message):
     reason: Literal["first", "update", "repeat", "resolved"]
     #: Whether the receiver pages someone (a PagerDuty, Opsgenie or VictorOps config).
     pages: bool = False
+    #: The paging service it opens incidents on (scenario ``paging:``), when it pages.
+    paging_service: str | None = None
 
     def summary(self) -> str:
         gone = f", {len(self.resolved)} resolved" if self.resolved else ""

@@ -14,7 +14,15 @@ from scenarios.loader import ScenarioError
 from scenarios.schema import Scenario
 from topology import ServiceSpec, Topology, TopologyError
 
-__all__ = ["BUILT_IN_ACTORS", "actor_names", "check_scenario", "load_topology", "routing_config"]
+__all__ = [
+    "BUILT_IN_ACTORS",
+    "actor_names",
+    "check_scenario",
+    "load_topology",
+    "routing_config",
+    "service_labels",
+    "unreachable_routes",
+]
 
 
 #: The actors every run may have besides its responders; no responder may take their names.
@@ -45,6 +53,53 @@ def check_scenario(scenario: Scenario, path: str) -> Topology:
     check_fault_rules(scenario, names, path)
     routing_config(scenario, path)
     return topology
+
+
+def service_labels(scenario: Scenario) -> dict[str, dict[str, str]]:
+    """Each service's alert labels: the scenario's, then team and tier, then its own."""
+    return {
+        s.name: {
+            **scenario.labels,
+            **{k: str(v) for k, v in (("team", s.team), ("tier", s.tier)) if v is not None},
+            **s.labels,
+        }
+        for s in scenario.services
+    }
+
+
+def unreachable_routes(scenario: Scenario, routing: RoutingConfig) -> list[str]:
+    """The routes no alert of *scenario* can reach with the labels it would carry (an
+    ``error`` label of fault signatures aside): one line each, for a warning."""
+    from actors.domain.rules import alert_labels, preset, rules_of
+
+    by_service = service_labels(scenario)
+    reached: set[str] = set()
+    for d in scenario.slos:
+        rules: list[tuple[str, str, dict[str, str]]]
+        if d.policy == "two-window":
+            rules = [(d.name, sev, {}) for sev in ("sev1", "sev2", "sev3")]
+        elif d.policy == "custom":
+            rules = [(t.group or t.name, t.severity, dict(t.labels)) for t in d.tiers]
+        else:
+            rules = [(r.name, r.severity, dict(r.labels)) for r in rules_of(preset(d.policy, d.period))]
+        for service in d.service:
+            slo = d.name if len(d.service) == 1 else f"{service}:{d.name}"
+            for name, severity, labels in rules:
+                alertname = slo if d.policy == "two-window" else name
+                full = alert_labels(
+                    by_service.get(service, {}), dict(d.labels), labels,
+                    alertname=alertname, severity=severity, slo=slo, service=service,
+                )  # fmt: skip
+                for route in routing.route.match(full):
+                    reached.add(route.path)
+    # a route is reached when it or any route below it is
+    paths = [r.path for r in routing.route.walk()]
+    reached |= {p for p in paths if any(q == p or q.startswith(p + ".") for q in reached)}
+    return [
+        f"alertmanager.{r.path} (receiver {r.receiver}) is reached by no alert of this scenario"
+        for r in routing.route.walk()
+        if r.path not in reached
+    ]
 
 
 def routing_config(scenario: Scenario, path: str) -> RoutingConfig | None:

@@ -586,6 +586,11 @@ class Scenario(Strict):
         description="an Alertmanager config (route:, inhibit_rules:, time_intervals:, receivers:) between monitor and correlator",
     )
     labels: Labels = Field(default_factory=dict, description="labels on every alert of the scenario (e.g. env: prod)")
+    paging: dict[str, Ident] = Field(
+        default_factory=dict,
+        description="Alertmanager receivers that page -> the paging service they open incidents on "
+        "(default: a service named like the receiver)",
+    )
     severities: dict[Ident, Literal["sev1", "sev2", "sev3", "sev4"]] = Field(
         default_factory=dict,
         description="severity words of alert rules -> sev1..sev4 (defaults: critical/page sev1, error sev2, "

@@ -51,6 +51,7 @@ __all__ = [
     "RuleState",
     "Tier",
     "TierSpec",
+    "alert_labels",
     "preset",
     "rules_of",
     "severity_of",
@@ -72,6 +73,30 @@ DEFAULT_SEVERITIES: dict[str, str] = {
     "sev3": "sev3",
     "sev4": "sev4",
 }
+
+
+def alert_labels(
+    service_labels: dict[str, str],
+    slo_labels: dict[str, str],
+    rule_labels: dict[str, str],
+    *,
+    alertname: str,
+    severity: str,
+    slo: str,
+    service: str,
+) -> dict[str, str]:
+    """An alert's labels, the one rule for them: the service's (scenario-wide labels, team,
+    tier, its own), the SLO's, the rule's, then ``alertname``, ``severity``, ``slo`` and
+    ``service``; later ones win."""  # fmt: skip
+    return {
+        **service_labels,
+        **slo_labels,
+        **rule_labels,
+        "alertname": alertname,
+        "severity": severity,
+        "slo": slo,
+        "service": service,
+    }
 
 
 def severity_of(word: str, mapping: dict[str, str] | None = None) -> str:

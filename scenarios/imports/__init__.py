@@ -26,7 +26,7 @@ from typing import Any
 
 from bus.text import printable
 from scenarios.files import ScenarioError
-from scenarios.imports import openslo, pyrra, rules, sloth
+from scenarios.imports import alertmanager, openslo, pyrra, rules, sloth
 from scenarios.imports.common import ACCEPTED, KINDS, Fragment, detect, prom_duration, read_documents, slug
 
 __all__ = [
@@ -43,7 +43,13 @@ __all__ = [
 
 def import_files(paths: list[str], kind: str | None = None) -> Fragment:
     """The fragment of *paths*, in order (*kind* given: every document must be of it)."""
-    readers = {"sloth": sloth.read, "pyrra": pyrra.read, "openslo": openslo.read, "rules": rules.read}
+    readers = {
+        "sloth": sloth.read,
+        "pyrra": pyrra.read,
+        "openslo": openslo.read,
+        "rules": rules.read,
+        "alertmanager": alertmanager.read,
+    }
     fragment = Fragment()
     for path in paths:
         docs = read_documents(path)

@@ -19,7 +19,10 @@ from actors.domain.routing import ConfigError, RoutingConfig, parse_config
 from scenarios.files import ScenarioError, StrictLoader
 from scenarios.imports.common import read_documents
 
-__all__ = ["alertmanager_mapping", "load_alertmanager"]
+__all__ = ["alertmanager_mapping", "load_alertmanager", "read", "without_secrets"]
+
+#: What a receiver's config may keep in a fragment: nothing that authenticates.
+_KEEP = ("send_resolved",)
 
 _KEYS = ("alertmanager.yaml", "alertmanager.yml")
 
@@ -64,3 +67,39 @@ def load_alertmanager(path: str) -> RoutingConfig:
     raise ScenarioError(
         f"{path}: no Alertmanager config in it (a top-level route:, or a Secret with alertmanager.yaml)"
     )
+
+
+def without_secrets(mapping: dict[str, Any]) -> dict[str, Any]:
+    """The routing part of a config, for a fragment: route, inhibition, intervals, and each
+    receiver with the kinds of its configs and their ``send_resolved`` only (routing keys,
+    tokens, URLs and passwords never leave the file)."""
+    out: dict[str, Any] = {
+        k: mapping[k] for k in ("route", "inhibit_rules", "time_intervals", "mute_time_intervals") if k in mapping
+    }
+    receivers = []
+    for receiver in mapping.get("receivers") or []:
+        if not isinstance(receiver, dict):
+            continue
+        kept: dict[str, Any] = {"name": receiver.get("name")}
+        for key, configs in receiver.items():
+            if key.endswith("_configs") and isinstance(configs, list):
+                kept[key] = [{k: c[k] for k in _KEEP if isinstance(c, dict) and k in c} for c in configs]
+        receivers.append(kept)
+    out["receivers"] = receivers
+    return out
+
+
+def read(doc: dict[str, Any], path: str, fragment: Any) -> None:
+    """The importer's entry: the config (secrets left out) becomes the fragment's ``alertmanager:``."""
+    mapping = alertmanager_mapping(doc, path)
+    if mapping is None:
+        raise ScenarioError(
+            f"{path}: no Alertmanager config in it (a top-level route:, or a Secret with alertmanager.yaml)"
+        )
+    try:
+        parse_config(mapping)
+    except ConfigError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    if fragment.alertmanager is not None:
+        raise ScenarioError(f"{path}: a second Alertmanager config (import one)")
+    fragment.alertmanager = without_secrets(mapping)

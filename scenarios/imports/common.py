@@ -18,11 +18,12 @@ from scenarios.files import MAX_BYTES, ScenarioError, StrictLoader, read_text
 __all__ = ["ACCEPTED", "KINDS", "Fragment", "detect", "prom_duration", "read_documents", "slug"]
 
 #: The formats an importer reads, by the name the command line gives them.
-KINDS = ("sloth", "pyrra", "openslo", "rules")
+KINDS = ("sloth", "pyrra", "openslo", "rules", "alertmanager")
 ACCEPTED = (
     "Sloth (version: prometheus/v1, kind: PrometheusServiceLevel, kind: AlertWindows), "
     "Pyrra (apiVersion: pyrra.dev/...), OpenSLO (apiVersion: openslo/...), "
-    "Prometheus rule files (groups:, or kind: PrometheusRule)"
+    "Prometheus rule files (groups:, or kind: PrometheusRule), "
+    "Alertmanager configs (route:, or a Secret holding alertmanager.yaml)"
 )
 
 
@@ -40,6 +41,8 @@ class Fragment:
     sloth_windows: dict[float, list[tuple[str, str, float, float, float]]] = field(default_factory=dict)
     #: OpenSLO AlertPolicy specs by name, for the SLOs that refer to them
     openslo_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: An Alertmanager config's routing part (secrets left out)
+    alertmanager: dict[str, Any] | None = None
 
     def warn(self, path: str, key: str, why: str) -> None:
         self.warnings.append(printable(f"{path}: {key}: {why}"))
@@ -72,6 +75,8 @@ class Fragment:
         out: dict[str, Any] = {"name": name, "services": list(self.services.values()), "slos": self.slos}
         if self.severities:
             out["severities"] = dict(self.severities)
+        if self.alertmanager is not None:
+            out["alertmanager"] = self.alertmanager
         return out
 
     def to_yaml(self, name: str) -> str:
@@ -138,7 +143,7 @@ def read_documents(path: str) -> list[Any]:
     return [d for d in out if d is not None]
 
 
-def detect(doc: Any) -> str | None:
+def detect(doc: Any) -> str | None:  # noqa: PLR0911 - one return per format
     """The format of one document, from its content (None: not one we read)."""
     if not isinstance(doc, dict):
         return None
@@ -152,4 +157,6 @@ def detect(doc: Any) -> str | None:
         return "openslo"
     if "groups" in doc or kind == "PrometheusRule":
         return "rules"
+    if "route" in doc or kind == "Secret":
+        return "alertmanager"
     return None

@@ -191,3 +191,57 @@ def test_paging_notifications_open_incidents_and_sinks_do_not() -> None:
         ("hook", False, ()),
     }
     assert [e.msg.root_service for e in result.trace.of(IncidentOpened)] == ["api"]
+
+
+def test_routes_no_alert_of_the_scenario_reaches_are_reported(tmp_path: Any) -> None:
+    """The scenario's alerts carry service, team, alertname, severity and slo labels: a
+    route on env="staging" is reached by none of them, and says so; paging names the
+    service an incident opens on."""
+    from scenarios.checks import routing_config, unreachable_routes
+
+    route = {
+        "receiver": "pager",
+        "routes": [
+            {"receiver": "pager", "matchers": ['env="staging"']},
+            {"receiver": "pager", "matchers": ['team="web"']},
+        ],
+    }
+    data = {**BASE, "alertmanager": {"route": route, "receivers": [PAGER]}, "paging": {"pager": "payments-oncall"}}
+    scenario = parse_scenario(yaml.safe_dump(data), "am.yaml")
+    routing = routing_config(scenario, "am.yaml")
+    assert routing is not None
+    assert unreachable_routes(scenario, routing) == [
+        "alertmanager.route.routes[0] (receiver pager) is reached by no alert of this scenario"
+    ]
+    data["events"] = [FAULT_API, {"at": "20m", "recover": {"service": "api"}}]
+    result = build(parse_scenario(yaml.safe_dump(data), "am.yaml")).run()
+    assert {n.msg.paging_service for n in result.trace.of(Notified)} == {"payments-oncall"}
+
+
+def test_the_routes_cli_reads_a_scenario_and_the_importer_keeps_no_secret(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    am = {
+        "route": ROUTE,
+        "receivers": [{"name": "pager", "pagerduty_configs": [{"routing_key": "TOPSECRET", "send_resolved": False}]}],
+    }
+    (tmp_path / "am.yml").write_text(yaml.safe_dump(am), encoding="utf-8")
+    scenario = {**BASE, "imports": {"alertmanager": "am.yml"}}
+    (tmp_path / "drill.yaml").write_text(yaml.safe_dump(scenario), encoding="utf-8")
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    routes = subprocess.run(
+        [sys.executable, "-m", "actors.routes", "test", str(tmp_path / "drill.yaml"), "service=api"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert routes.returncode == 0 and routes.stdout == "pager\n", routes.stderr
+    fragment = subprocess.run(
+        [sys.executable, "-m", "scenarios.imports", "alertmanager", str(tmp_path / "am.yml")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert fragment.returncode == 0 and "TOPSECRET" not in fragment.stdout
+    loaded = yaml.safe_load(fragment.stdout)
+    assert loaded["alertmanager"]["receivers"] == [{"name": "pager", "pagerduty_configs": [{"send_resolved": False}]}]
+    parse_scenario(fragment.stdout, "fragment.yaml")  # it loads on its own
