@@ -71,10 +71,16 @@ def _config(path: str) -> RoutingConfig:
     except ScenarioError as exc:
         if "no Alertmanager config in it" not in str(exc):
             raise
-    scenario = load_scenario(path)
-    config = routing_config(scenario, path)
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError:
+        scenario = None
+    config = routing_config(scenario, path) if scenario is not None else None
     if config is None:
-        raise ScenarioError(f"{path}: neither an Alertmanager config nor a scenario with one (add alertmanager:)")
+        raise ScenarioError(
+            f"{path}: no Alertmanager config in it (a top-level route:, a Secret holding alertmanager.yaml, "
+            "or a scenario with alertmanager:)"
+        )
     return config
 
 
