@@ -57,6 +57,8 @@ class Group:
     timer: Timer | None = None
     notified: frozenset[str] | None = None
     last: float | None = None
+    #: its key in the actor's table: (route path, group_by values)
+    values: tuple[str, tuple[tuple[str, str], ...]] = ("", ())
 
 
 class Alertmanager(Actor):
@@ -85,11 +87,17 @@ class Alertmanager(Actor):
         super().__init__(name, host)
 
     def setup(self) -> None:
-        self.groups: dict[str, Group] = {}
+        #: (route path, its group_by values) -> the group
+        self.groups: dict[tuple[str, tuple[tuple[str, str], ...]], Group] = {}
         #: alert id -> its envelope, while it fires (the inhibition sources)
         self.alerts: dict[str, Envelope[AlertFired]] = {}
         #: alert id -> what mutes it now (to say so once, and when it ends)
         self.muted: dict[str, str] = {}
+        # per inhibit rule, the equal-label values of the firing sources -> their alert ids;
+        # rebuilt only when the firing alerts changed (a storm's groups tick together)
+        self._sources: list[dict[tuple[str, ...], set[str]]] | None = None
+        #: alert id -> the groups it is in (one per route it reached)
+        self._groups_of: dict[str, list[Group]] = {}
 
     def busy(self) -> str | None:
         return f"{len(self.groups)} alert group(s) open" if self.groups else None
@@ -97,20 +105,27 @@ class Alertmanager(Actor):
     # --- alerts in ------------------------------------------------------------------
 
     def on_alert_fired(self, msg: AlertFired, env: Envelope[AlertFired]) -> None:
-        self.alerts[msg.alert] = env
-        for route in self.config.route.match(msg.labels):
-            path, values = route.group_key(msg.labels)
-            key = path + "{" + ",".join(f'{k}="{v}"' for k, v in values) + "}"
-            group = self.groups.get(key)
+        alert, labels = msg.alert, msg.labels  # each pydantic field read once
+        self.alerts[alert] = env
+        self._sources = None
+        mine = self._groups_of.setdefault(alert, [])
+        for route in self.config.routes_of(labels):
+            values = route.group_key(labels)
+            group = self.groups.get(values)
             if group is None:
-                group = self.groups[key] = Group(key, route)
+                path, pairs = values
+                key = path + "{" + ",".join(f'{k}="{v}"' for k, v in pairs) + "}"
+                group = self.groups[values] = Group(key, route, values=values)
                 group.timer = self.call_later(route.group_wait, self._tick, group)
-            group.firing[msg.alert] = env
-            group.resolved.pop(msg.alert, None)
+            group.firing[alert] = env
+            if group.resolved:
+                group.resolved.pop(alert, None)
+            mine.append(group)
 
     def on_alert_resolved(self, msg: AlertResolved, env: Envelope[AlertResolved]) -> None:
         self.alerts.pop(msg.alert, None)
-        for group in self.groups.values():
+        self._sources = None
+        for group in self._groups_of.pop(msg.alert, []):
             fired = group.firing.pop(msg.alert, None)
             if fired is not None:
                 group.resolved[msg.alert] = fired
@@ -124,7 +139,10 @@ class Alertmanager(Actor):
         if self.config.muted(group.route, at):
             self._say_muted(group.firing, f"time interval of {group.route.path}")
             return
-        shown = {a: e for a, e in group.firing.items() if not self._mute(a, e.msg.labels, now)}
+        if self.silences or self.config.inhibit_rules:
+            shown = {a: e for a, e in group.firing.items() if not self._mute(a, e.msg.labels, now)}
+        else:  # nothing can mute an alert: the fast path of a storm
+            shown = group.firing
         resolved = group.resolved if self.send_resolved.get(group.route.receiver, True) else {}
         firing_set = frozenset(shown)
         changed = firing_set != group.notified or bool(resolved)
@@ -142,7 +160,7 @@ class Alertmanager(Actor):
                 Notified(
                     receiver=group.route.receiver,
                     group=group.key,
-                    firing=[e.seq for e in shown.values()],
+                    firing=[e.seq for e in shown.values()],  # (a copy: shown may be group.firing)
                     resolved=[e.seq for e in resolved.values()],
                     reason=reason,
                     pages=self.config.pages(group.route.receiver),
@@ -159,7 +177,7 @@ class Alertmanager(Actor):
         if not group.firing:  # everything resolved and said: the group ends
             if group.timer is not None:
                 group.timer.cancel()
-            del self.groups[group.key]
+            del self.groups[group.values]
 
     def _mute(self, alert: str, labels: dict[str, str], now: float) -> bool:
         why = None
@@ -167,12 +185,8 @@ class Alertmanager(Actor):
             if silence.mutes(labels, now):
                 why = f"silence {silence.comment}".strip()
                 break
-        if why is None:
-            firing = [e.msg.labels for a, e in self.alerts.items() if a != alert]
-            for i, rule in enumerate(self.config.inhibit_rules):
-                if rule.mutes(labels, firing):
-                    why = f"inhibit rule {i + 1}"
-                    break
+        if why is None and self.config.inhibit_rules:
+            why = self._inhibited(alert, labels)
         before = self.muted.get(alert)
         if why != before:
             if why is None:
@@ -182,6 +196,25 @@ class Alertmanager(Actor):
                 self.muted[alert] = why
                 self.send(AlertMuted(alert=alert, muted=True, by=why), to=())
         return why is not None
+
+    def _inhibited(self, alert: str, labels: dict[str, str]) -> str | None:
+        """Which inhibit rule mutes *alert* now (None: none): a firing source other than the
+        alert itself matches the rule's source matchers and agrees on its equal labels."""
+        rules = self.config.inhibit_rules
+        if self._sources is None:
+            self._sources = [{} for _ in rules]
+            for aid, env in self.alerts.items():
+                source = env.msg.labels
+                for index, rule in zip(self._sources, rules, strict=True):
+                    if all(m.matches(source) for m in rule.source):
+                        index.setdefault(tuple(source.get(n, "") for n in rule.equal), set()).add(aid)
+        for i, (index, rule) in enumerate(zip(self._sources, rules, strict=True)):
+            if not all(m.matches(labels) for m in rule.target):
+                continue
+            ids = index.get(tuple(labels.get(n, "") for n in rule.equal))
+            if ids and (len(ids) > 1 or alert not in ids):
+                return f"inhibit rule {i + 1}"
+        return None
 
     def _say_muted(self, firing: dict[str, Envelope[AlertFired]], why: str) -> None:
         for alert in firing:

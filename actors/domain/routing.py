@@ -221,10 +221,9 @@ class Route:
     def group_key(self, labels: Mapping[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The aggregation group of an alert on this route: the route and its group_by values."""
         if self.group_by_all:
-            values = tuple(sorted(labels.items()))
-        else:
-            values = tuple((name, labels.get(name, "")) for name in self.group_by)
-        return self.path, values
+            return self.path, tuple(sorted(labels.items()))
+        get = labels.get
+        return self.path, tuple([(name, get(name, "")) for name in self.group_by])
 
 
 def _route(config: Mapping[str, Any], parent: Route | None, where: str, receivers: set[str]) -> Route:
@@ -446,10 +445,26 @@ class RoutingConfig:
     #: receiver name -> the kinds of its configs (pagerduty, email, slack, webhook, ...)
     receivers: dict[str, tuple[str, ...]]
 
+    def __post_init__(self) -> None:
+        # the label names any matcher of the tree reads: routing depends on nothing else
+        self._names = tuple(sorted({m.name for r in self.route.walk() for m in r.matchers}))
+        self._cache: dict[tuple[str, ...], list[Route]] = {}
+
+    def routes_of(self, labels: Mapping[str, str]) -> list[Route]:
+        """``route.match(labels)``, remembered by the values of the label names the tree's
+        matchers read (a storm's alerts share a few such tuples)."""
+        key = tuple(labels.get(n, "") for n in self._names)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) > 100_000:  # bounded: label values may be unbounded
+                self._cache.clear()
+            found = self._cache[key] = self.route.match(labels)
+        return found
+
     def receivers_for(self, labels: Mapping[str, str], at: datetime | None = None) -> list[str]:
         """The receivers of an alert, as ``amtool config routes test`` prints them: in
         matching order, not deduplicated; with *at*, muted routes left out."""
-        return [r.receiver for r in self.route.match(labels) if at is None or not self.muted(r, at)]
+        return [r.receiver for r in self.routes_of(labels) if at is None or not self.muted(r, at)]
 
     def muted(self, route: Route, at: datetime) -> bool:
         """Whether *route* is muted at *at* (a mute interval holds, or active ones do not)."""
