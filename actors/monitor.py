@@ -414,26 +414,9 @@ class Monitor(Actor):
             self.firing += 1
             if rule.for_ > 0:  # it was pending
                 self.pending -= 1
-            labels = alert_labels(
-                self.labels.get(state.service, {}), state.labels, dict(rule.labels),
-                alertname=rule.name, severity=rule.severity, slo=state.name, service=state.service,
-            )  # fmt: skip
-            signatures = self.model.signatures(state.service)
-            if signatures:
-                labels["error"] = ",".join(signatures)
-            return AlertFired(
-                alert=alert,
-                fingerprint=fingerprint,
-                service=state.service,
-                symptom=state.symptom,
-                slo=state.name,
-                action=action,
-                severity=severity,
-                sli=round(sli, 6),
-                burns=shown,
-                reason=conditions + (f" for {format_duration(rule.for_)}" if rule.for_ else ""),
-                labels=labels,
-            )
+            reason = conditions + (f" for {format_duration(rule.for_)}" if rule.for_ else "")
+            labels = (dict(rule.labels), rule.name, rule.severity)
+            return self._fired(state, alert, fingerprint, action, severity, sli, shown, reason, labels)
         self.firing -= 1
         rs.alert = None
         return AlertResolved(
@@ -444,6 +427,42 @@ class Monitor(Actor):
             slo=state.name,
             sli=round(sli, 6),
             reason=f"no longer: {conditions}",
+        )
+
+    def _fired(
+        self,
+        state: SloState | TieredSlo,
+        alert: str,
+        fingerprint: str,
+        action: PolicyAction,
+        severity: AlertSeverity,
+        sli: float,
+        burns: dict[str, float],
+        reason: str,
+        rule: tuple[dict[str, str], str, str],
+    ) -> AlertFired:
+        """An alert firing, with its labels (*rule*: its own labels, alertname, severity
+        word) and ``error``: the fault signatures its service's logs show."""
+        rule_labels, alertname, word = rule
+        labels = alert_labels(
+            self.labels.get(state.service, {}), state.labels, rule_labels,
+            alertname=alertname, severity=word, slo=state.name, service=state.service,
+        )  # fmt: skip
+        signatures = self.model.signatures(state.service)
+        if signatures:
+            labels["error"] = ",".join(signatures)
+        return AlertFired(
+            alert=alert,
+            fingerprint=fingerprint,
+            service=state.service,
+            symptom=state.symptom,
+            slo=state.name,
+            action=action,
+            severity=severity,
+            sli=round(sli, 6),
+            burns=burns,
+            reason=reason,
+            labels=labels,
         )
 
     def _transition(
@@ -465,28 +484,9 @@ class Monitor(Actor):
                 self.alert_count += 1
                 state.alert_id = f"A-{self.alert_count:03d}"
             state.action, state.severity = action, severity
-            labels = alert_labels(
-                self.labels.get(state.service, {}), state.labels, {},
-                alertname=state.name, severity=severity, slo=state.name, service=state.service,
-            )  # fmt: skip
-            signatures = self.model.signatures(state.service)
-            if signatures:
-                labels["error"] = ",".join(signatures)
-            said.append(
-                AlertFired(
-                    alert=state.alert_id,
-                    fingerprint=fingerprint,
-                    service=state.service,
-                    symptom=state.symptom,
-                    slo=state.name,
-                    action=action,
-                    severity=severity,
-                    sli=round(sli, 6),
-                    burns={k: round(v, 4) for k, v in burns.items()},
-                    reason=reason,
-                    labels=labels,
-                ),
-            )
+            shown = {k: round(v, 4) for k, v in burns.items()}
+            labels: tuple[dict[str, str], str, str] = ({}, state.name, severity)
+            said.append(self._fired(state, state.alert_id, fingerprint, action, severity, sli, shown, reason, labels))
         elif action == "ok" and state.action != "ok":
             assert state.alert_id is not None
             said.append(
