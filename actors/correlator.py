@@ -189,14 +189,15 @@ class Correlator(Actor):
     def on_notified(self, msg: Notified, env: Envelope[Notified]) -> None:
         """A paging notification from Alertmanager: its new alerts are taken as they came
         from the monitor, its resolved ones as resolved."""
-        trace = self.bus.trace
+        envelopes = cast("list[Envelope[AlertFired]]", self.bus.trace.envelopes)
+        firing, take = self.firing, self.on_alert_fired
         for seq in msg.firing:
-            fired = cast("Envelope[AlertFired]", trace.get(seq))
-            if fired.msg.fingerprint not in self.firing:
-                self.on_alert_fired(fired.msg, fired)
+            fired = envelopes[seq - 1]  # seq is dense from 1: the trace's own index
+            alert = fired.msg
+            if alert.fingerprint not in firing:
+                take(alert, fired)
         for seq in msg.resolved:
-            fired = cast("Envelope[AlertFired]", trace.get(seq))
-            m = fired.msg
+            m = envelopes[seq - 1].msg
             resolved = AlertResolved(
                 alert=m.alert, fingerprint=m.fingerprint, service=m.service, symptom=m.symptom, slo=m.slo, sli=m.sli,
                 reason="resolved (notified by Alertmanager)",

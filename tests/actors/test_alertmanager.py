@@ -245,3 +245,23 @@ def test_the_routes_cli_reads_a_scenario_and_the_importer_keeps_no_secret(tmp_pa
     loaded = yaml.safe_load(fragment.stdout)
     assert loaded["alertmanager"]["receivers"] == [{"name": "pager", "pagerduty_configs": [{"send_resolved": False}]}]
     parse_scenario(fragment.stdout, "fragment.yaml")  # it loads on its own
+
+
+def test_a_resolved_notification_resolves_the_incident() -> None:
+    """api fires at 11m (notified 11m30s, incident INC-001); it recovers at 20m, its alert
+    resolves at the sample of 25m (its 5m window clean); the group's next tick, 26m30s,
+    tells the pager of the resolution, and the correlator resolves INC-001 then."""
+    from bus.messages import IncidentResolved
+
+    data = {
+        **{k: v for k, v in BASE.items() if k not in ("responders", "escalation")},
+        "events": [FAULT_API, {"at": "20m", "recover": {"service": "api"}}],
+        "alertmanager": {"route": ROUTE, "receivers": [PAGER]},
+    }
+    result = build(parse_scenario(yaml.safe_dump(data), "am.yaml")).run()
+    assert notified(result) == [
+        (11 * 60 + 30, 'service="api"', 1, "first"),
+        (26 * 60 + 30, 'service="api"', 0, "resolved"),
+    ]
+    resolved = result.trace.of(IncidentResolved)
+    assert [(e.t, e.msg.incident, e.sender) for e in resolved] == [(26 * 60 + 30, "INC-001", "correlator")]
