@@ -108,7 +108,9 @@ class Alertmanager(Actor):
         alert, labels = msg.alert, msg.labels  # each pydantic field read once
         self.alerts[alert] = env
         self._sources = None
-        mine = self._groups_of.setdefault(alert, [])
+        mine = self._groups_of.get(alert)
+        if mine is None:
+            mine = self._groups_of[alert] = []
         for route in self.config.routes_of(labels):
             values = route.group_key(labels)
             group = self.groups.get(values)

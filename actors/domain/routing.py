@@ -453,7 +453,8 @@ class RoutingConfig:
     def routes_of(self, labels: Mapping[str, str]) -> list[Route]:
         """``route.match(labels)``, remembered by the values of the label names the tree's
         matchers read (a storm's alerts share a few such tuples)."""
-        key = tuple(labels.get(n, "") for n in self._names)
+        get = labels.get
+        key = tuple([get(n, "") for n in self._names])
         found = self._cache.get(key)
         if found is None:
             if len(self._cache) > 100_000:  # bounded: label values may be unbounded
