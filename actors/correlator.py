@@ -115,9 +115,12 @@ class Correlator(Actor):
         topology: Topology,
         group_wait: float = 30.0,
         unmonitored: frozenset[str] = frozenset(),
+        topology_inhibition: bool = True,
     ) -> None:
         self.topology = topology
         self.group_wait = group_wait
+        #: False: no alert joins another service's incident; each alerting service is its own root
+        self.topology_inhibition = topology_inhibition
         #: services with no SLO: they never alert, so they can only be suspected
         self.unmonitored = unmonitored
         super().__init__(name, host)
@@ -245,6 +248,9 @@ class Correlator(Actor):
     def _flush(self) -> None:
         """Decide the held alerts in one pass over the topology."""
         by_service, self.pending, self._flush_timer = self.pending, {}, None
+        if not self.topology_inhibition:
+            self._flush_each(by_service)
+            return
         topology = self.topology
         # The oldest open incident of each root component: a batch's alerts above one of
         # them join it.
@@ -276,6 +282,16 @@ class Correlator(Actor):
             self._join(self.incidents[incident_id], groups)
         for root, groups in new.items():
             self._open(root, groups)
+
+    def _flush_each(self, by_service: dict[str, Held]) -> None:
+        """Topology inhibition off: every alerting service is its own root (its alerts join
+        its own open incident, or open one)."""
+        own = {i.root: i for i in self.open.values() if i.source == "alerts"}
+        for service, held in by_service.items():
+            if service in own:
+                self._join(own[service], [held])
+            else:
+                self._open(service, [held])
 
     def _explains(self, incident: Incident, held: Held) -> bool:
         """Whether *incident*'s cause explains *held*'s alerts: the cause fires now (an

@@ -112,14 +112,24 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
         )
     monitored = {service for d in scenario.slos for service in d.service}
     unmonitored = frozenset(s.name for s in scenario.services if s.name not in monitored)
+    inhibit = scenario.correlator.topology_inhibition
     if routing is None:
         runtime.add(
             Correlator(
-                "correlator", runtime, topology, group_wait=scenario.correlator.group_wait, unmonitored=unmonitored
+                "correlator",
+                runtime,
+                topology,
+                group_wait=scenario.correlator.group_wait,
+                unmonitored=unmonitored,
+                topology_inhibition=inhibit,
             )
         )
     else:  # behind Alertmanager the groups have waited already: it takes them as they come
-        runtime.add(RoutedCorrelator("correlator", runtime, topology, group_wait=0.0, unmonitored=unmonitored))
+        runtime.add(
+            RoutedCorrelator(
+                "correlator", runtime, topology, group_wait=0.0, unmonitored=unmonitored, topology_inhibition=inhibit
+            )
+        )
     if scenario.escalation is not None:
         ladder = scenario.escalation
         levels = [Level(lv.name, tuple(lv.targets), lv.escalate_after) for lv in ladder.levels]

@@ -307,6 +307,11 @@ class TicketEvent(Strict):
 
 class CorrelatorDef(Strict):
     group_wait: Duration = Field(30.0, description="how long new alerts are held before grouping")
+    topology_inhibition: bool = Field(
+        True,
+        description="group the alerts of services above a firing cause into its incident (inhibited symptoms); "
+        "false: every alerting service opens its own incident",
+    )
 
 
 class Shift(Strict):

@@ -325,3 +325,30 @@ events:
     result = build(parse_scenario(text, "suspect.yaml")).run()
     opened = result.trace.of(IncidentOpened)
     assert [(e.t, e.msg.root_service, len(e.msg.alerts)) for e in opened] == [(11 * 60 + 30, "db", 2)]
+
+
+def test_topology_inhibition_can_be_switched_off() -> None:
+    """correlator: {topology_inhibition: false}: when db fails at 10m, db and web (which
+    calls db) alert at 11m and open one incident each at 11m30s, neither inhibited."""
+    from actors.pipeline import build
+    from bus.messages import IncidentOpened
+    from scenarios.loader import parse_scenario
+
+    text = f"""
+name: no-inhibition
+until: 2h
+traffic: {{requests_per_minute: 1000}}
+correlator: {{topology_inhibition: false}}
+services: [{{name: web, depends_on: [db]}}, {{name: db}}]
+slos:
+{_tiered([("web", "critical"), ("db", "critical")])}
+events:
+  - {{at: 10m, fault: {{service: db, health: 0.0}}}}
+  - {{at: 30m, recover: {{service: db}}}}
+"""
+    result = build(parse_scenario(text, "off.yaml")).run()
+    opened = sorted((e.t, e.msg.root_service, len(e.msg.alerts)) for e in result.trace.of(IncidentOpened))
+    assert opened == [(11 * 60 + 30, "db", 1), (11 * 60 + 30, "web", 1)]
+    text_on = text.replace("correlator: {topology_inhibition: false}\n", "")
+    on = build(parse_scenario(text_on, "on.yaml")).run()
+    assert [(e.msg.root_service, len(e.msg.alerts)) for e in on.trace.of(IncidentOpened)] == [("db", 2)]
