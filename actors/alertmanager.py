@@ -55,10 +55,27 @@ class Group:
     #: alert id -> its AlertFired envelope, resolved and not yet notified as such
     resolved: dict[str, Envelope[AlertFired]] = field(default_factory=dict)
     timer: Timer | None = None
+    #: the firing alerts its last notification carried (None: never notified)
     notified: frozenset[str] | None = None
+    #: when it last notified
     last: float | None = None
-    #: its key in the actor's table: (route path, group_by values)
-    values: tuple[str, tuple[tuple[str, str], ...]] = ("", ())
+    #: how many of its firing alerts that notification did not carry
+    fresh: int = 0
+
+    def add(self, alert: str, env: Envelope[AlertFired]) -> None:
+        if alert not in self.firing and (self.notified is None or alert not in self.notified):
+            self.fresh += 1
+        self.firing[alert] = env
+        if self.resolved:
+            self.resolved.pop(alert, None)
+
+    def remove(self, alert: str) -> None:
+        """*alert* resolved (or left with its old labels): it is told as resolved next."""
+        fired = self.firing.pop(alert, None)
+        if fired is not None:
+            if self.notified is None or alert not in self.notified:
+                self.fresh -= 1
+            self.resolved[alert] = fired
 
 
 class Alertmanager(Actor):
@@ -87,8 +104,8 @@ class Alertmanager(Actor):
         super().__init__(name, host)
 
     def setup(self) -> None:
-        #: (route path, its group_by values) -> the group
-        self.groups: dict[tuple[str, tuple[tuple[str, str], ...]], Group] = {}
+        #: group key (the route's path and its group_by values) -> the group
+        self.groups: dict[str, Group] = {}
         #: alert id -> its envelope, while it fires (the inhibition sources)
         self.alerts: dict[str, Envelope[AlertFired]] = {}
         #: alert id -> what mutes it now (to say so once, and when it ends)
@@ -96,8 +113,6 @@ class Alertmanager(Actor):
         # per inhibit rule, the equal-label values of the firing sources -> their alert ids;
         # rebuilt only when the firing alerts changed (a storm's groups tick together)
         self._sources: list[dict[tuple[str, ...], set[str]]] | None = None
-        #: alert id -> the groups it is in (one per route it reached)
-        self._groups_of: dict[str, list[Group]] = {}
 
     def busy(self) -> str | None:
         return f"{len(self.groups)} alert group(s) open" if self.groups else None
@@ -105,81 +120,96 @@ class Alertmanager(Actor):
     # --- alerts in ------------------------------------------------------------------
 
     def on_alert_fired(self, msg: AlertFired, env: Envelope[AlertFired]) -> None:
-        alert, labels = msg.alert, msg.labels  # each pydantic field read once
+        alert = msg.alert
+        before = self.alerts.get(alert)
+        if before is not None and before.msg.labels != msg.labels:  # fired again, relabelled
+            self._leave_groups(alert, before)
         self.alerts[alert] = env
         self._sources = None
-        mine = self._groups_of.get(alert)
-        if mine is None:
-            mine = self._groups_of[alert] = []
-        for route in self.config.routes_of(labels):
-            values = route.group_key(labels)
-            group = self.groups.get(values)
+        groups = self.groups
+        for route, key in self.config.groups_of(msg.labels):
+            group = groups.get(key)
             if group is None:
-                path, pairs = values
-                key = path + "{" + ",".join(f'{k}="{v}"' for k, v in pairs) + "}"
-                group = self.groups[values] = Group(key, route, values=values)
+                group = groups[key] = Group(key, route)
                 group.timer = self.call_later(route.group_wait, self._tick, group)
-            group.firing[alert] = env
-            if group.resolved:
-                group.resolved.pop(alert, None)
-            mine.append(group)
+            group.add(alert, env)
 
     def on_alert_resolved(self, msg: AlertResolved, env: Envelope[AlertResolved]) -> None:
-        self.alerts.pop(msg.alert, None)
-        self._sources = None
-        for group in self._groups_of.pop(msg.alert, []):
-            fired = group.firing.pop(msg.alert, None)
-            if fired is not None:
-                group.resolved[msg.alert] = fired
+        fired = self.alerts.pop(msg.alert, None)
+        if fired is not None:
+            self._sources = None
+            self._leave_groups(msg.alert, fired)
+
+    def _leave_groups(self, alert: str, fired: Envelope[AlertFired]) -> None:
+        """*alert* no longer fires with the labels of *fired*: in each group those labels
+        put it in (routing is a function of the labels: asked again, not remembered per
+        alert), it moves from firing to resolved."""
+        for _, key in self.config.groups_of(fired.msg.labels):
+            group = self.groups.get(key)
+            if group is not None:
+                group.remove(alert)
 
     # --- the ticks ------------------------------------------------------------------
 
     def _tick(self, group: Group) -> None:
-        group.timer = self.call_later(group.route.group_interval, self._tick, group)
+        route = group.route
+        group.timer = self.call_later(route.group_interval, self._tick, group)
         now = self.now
-        at = self.start + timedelta(seconds=now)
-        if self.config.muted(group.route, at):
-            self._say_muted(group.firing, f"time interval of {group.route.path}")
+        if (route.mute_time_intervals or route.active_time_intervals) and self.config.muted(
+            route, self.start + timedelta(seconds=now)
+        ):
+            self._say_muted(group.firing, f"time interval of {route.path}")
             return
         if self.silences or self.config.inhibit_rules:
             shown = {a: e for a, e in group.firing.items() if not self._mute(a, e.msg.labels, now)}
+            new = group.notified is None or not shown.keys() <= group.notified
         else:  # nothing can mute an alert: the fast path of a storm
             shown = group.firing
-        resolved = group.resolved if self.send_resolved.get(group.route.receiver, True) else {}
-        firing_set = frozenset(shown)
-        changed = firing_set != group.notified or bool(resolved)
-        repeat = group.last is not None and now - group.last > group.route.repeat_interval
-        if (changed or repeat) and (shown or resolved):
-            if group.last is None:
-                reason = "first"
-            elif not shown:
-                reason = "resolved"
-            elif changed:
-                reason = "update"
-            else:
-                reason = "repeat"
-            self.send(
-                Notified(
-                    receiver=group.route.receiver,
-                    group=group.key,
-                    firing=[e.seq for e in shown.values()],  # (a copy: shown may be group.firing)
-                    resolved=[e.seq for e in resolved.values()],
-                    reason=reason,
-                    pages=self.config.pages(group.route.receiver),
-                    paging_service=(
-                        self.paging.get(group.route.receiver, group.route.receiver)
-                        if self.config.pages(group.route.receiver)
-                        else None
+            new = group.fresh > 0
+        receiver = route.receiver
+        send_resolved = self.send_resolved.get(receiver, True)
+        # Alertmanager's needsUpdate (notify.go DedupStage), on what the group last said:
+        if group.last is None:  # never notified: only if something fires
+            reason = "first" if shown else None
+        elif new:  # an alert fires that the last notification did not carry
+            reason = "update"
+        elif not shown:  # all resolved: clear what the receiver was told fires
+            reason = "resolved" if group.notified else None
+        elif send_resolved and group.resolved:
+            reason = "update"
+        elif now - group.last > route.repeat_interval:  # strictly older
+            reason = "repeat"
+        else:
+            reason = None
+        if reason is not None:
+            resolved = group.resolved if send_resolved else {}
+            if shown or resolved:  # (all resolved, without send_resolved: nothing to send)
+                service = self._paging_service(receiver)
+                self.send(
+                    Notified(
+                        receiver=receiver,
+                        group=group.key,
+                        firing=[e.seq for e in shown.values()],  # (a copy: shown may be group.firing)
+                        resolved=[e.seq for e in resolved.values()],
+                        reason=reason,
+                        pages=service is not None,
+                        paging_service=service,
                     ),
-                ),
-                to=self.to if self.config.pages(group.route.receiver) else (),
-            )
-            group.notified, group.last = firing_set, now
+                    to=self.to if service is not None else (),
+                )
+            group.notified, group.last = frozenset(shown), now
+            group.fresh = len(group.firing) - len(shown)
         group.resolved.clear()
         if not group.firing:  # everything resolved and said: the group ends
             if group.timer is not None:
                 group.timer.cancel()
-            del self.groups[group.values]
+            del self.groups[group.key]
+
+    def _paging_service(self, receiver: str) -> str | None:
+        """The paging service a receiver opens incidents on (None: it does not page)."""
+        if not self.config.pages(receiver):
+            return None
+        return self.paging.get(receiver, receiver)
 
     def _mute(self, alert: str, labels: dict[str, str], now: float) -> bool:
         why = None

@@ -26,6 +26,7 @@ incident.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import ClassVar, Literal, cast
@@ -150,24 +151,31 @@ class Correlator(Actor):
     # --- alerts ---------------------------------------------------------------------
 
     def on_alert_fired(self, msg: AlertFired, env: Envelope[AlertFired]) -> None:
-        fingerprint = msg.fingerprint
-        known = self.firing.get(fingerprint)
-        if known is not None:  # the same alert again, e.g. a ticket that became a page
-            self._duplicate(msg, known)
-            return
-        service = msg.service
-        counts = self.firing_services
-        counts[service] = counts.get(service, 0) + 1
-        held = self.pending.get(service)
-        if held is None:
-            held = self.pending[service] = Held(service)
-        held.envs.append(env)
-        held.alerts.append(msg.alert)
-        held.severities.add(msg.severity)
-        if msg.action == "page":
-            held.page = True
-        self.firing[fingerprint] = held
-        if self._flush_timer is None:  # the batch's first alert starts its group_wait
+        self._take((env,))
+
+    def _take(self, fired: Iterable[Envelope[AlertFired]]) -> None:
+        """Hold alerts for group_wait, by service; one seen before (by fingerprint) is a
+        duplicate, e.g. a ticket that became a page. One loop for a notification's many."""
+        firing, pending, counts = self.firing, self.pending, self.firing_services
+        for env in fired:
+            msg = env.msg
+            fingerprint = msg.fingerprint
+            known = firing.get(fingerprint)
+            if known is not None:
+                self._duplicate(msg, known)
+                continue
+            service = msg.service
+            counts[service] = counts.get(service, 0) + 1
+            held = pending.get(service)
+            if held is None:
+                held = pending[service] = Held(service)
+            held.envs.append(env)
+            held.alerts.append(msg.alert)
+            held.severities.add(msg.severity)
+            if msg.action == "page":
+                held.page = True
+            firing[fingerprint] = held
+        if pending and self._flush_timer is None:  # the batch's first alert starts its group_wait
             self._flush_timer = self.call_later(self.group_wait, self._flush)
 
     def _duplicate(self, msg: AlertFired, known: Held) -> None:
@@ -188,24 +196,6 @@ class Correlator(Actor):
         )
         if incident is not None and not incident.resolved:
             self._escalate(incident, msg.severity, msg.action, reason)
-
-    def on_notified(self, msg: Notified, env: Envelope[Notified]) -> None:
-        """A paging notification from Alertmanager: its new alerts are taken as they came
-        from the monitor, its resolved ones as resolved."""
-        envelopes = cast("list[Envelope[AlertFired]]", self.bus.trace.envelopes)
-        firing, take = self.firing, self.on_alert_fired
-        for seq in msg.firing:
-            fired = envelopes[seq - 1]  # seq is dense from 1: the trace's own index
-            alert = fired.msg
-            if alert.fingerprint not in firing:
-                take(alert, fired)
-        for seq in msg.resolved:
-            m = envelopes[seq - 1].msg
-            resolved = AlertResolved(
-                alert=m.alert, fingerprint=m.fingerprint, service=m.service, symptom=m.symptom, slo=m.slo, sli=m.sli,
-                reason="resolved (notified by Alertmanager)",
-            )  # fmt: skip
-            self.on_alert_resolved(resolved, cast("Envelope[AlertResolved]", env))
 
     def on_alert_resolved(self, msg: AlertResolved, env: Envelope[AlertResolved]) -> None:
         held = self.firing.pop(msg.fingerprint, None)
@@ -496,3 +486,54 @@ class RoutedCorrelator(Correlator):
     (``on_notified``), not from the monitor."""
 
     subscribes: ClassVar[tuple[type[Message], ...]] = (Notified, TicketFiled, IncidentResolved)
+
+    def setup(self) -> None:
+        super().setup()
+        #: fingerprint -> the seq of the AlertFired envelope last taken for it, while it fires
+        self.latest: dict[str, int] = {}
+        #: the notifications of this instant, taken together once they are all in
+        self.inbox: list[Envelope[Notified]] = []
+
+    def busy(self) -> str | None:
+        if self.inbox:
+            return f"{len(self.inbox)} notification(s) to take"
+        return super().busy()
+
+    def on_notified(self, msg: Notified, env: Envelope[Notified]) -> None:
+        """A paging notification from Alertmanager: kept until every notification of this
+        instant is in (the groups of a storm tick together), then taken in one pass."""
+        if not self.inbox:
+            self.call_later(0.0, self._take_notified)
+        self.inbox.append(env)
+
+    def _take_notified(self) -> None:
+        """The alerts this instant's notifications carry for the first time are taken as
+        they came from the monitor, in the order it fired them (a repeat or an update
+        carries its group's alerts again; a re-fire of a known fingerprint, e.g. relabelled
+        from ticket to page, is a duplicate); then their resolved alerts resolve, unless the
+        fingerprint fired again since (a relabelled alert's old label set resolves in its
+        old group while the new one fires)."""
+        inbox, self.inbox = self.inbox, []
+        envelopes = cast("list[Envelope[AlertFired]]", self.bus.trace.envelopes)
+        latest = self.latest
+        fresh: list[Envelope[AlertFired]] = []
+        # In the monitor's order, which is also the order they sit in memory: a storm's
+        # alerts read in a row rather than group by group.
+        for seq in sorted({seq for env in inbox for seq in env.msg.firing}):
+            fired = envelopes[seq - 1]  # seq is dense from 1: the trace's own index
+            fingerprint = fired.msg.fingerprint
+            if seq > latest.get(fingerprint, 0):
+                latest[fingerprint] = seq
+                fresh.append(fired)
+        self._take(fresh)
+        for env in inbox:
+            for seq in env.msg.resolved:
+                m = envelopes[seq - 1].msg
+                if latest.get(m.fingerprint) != seq:
+                    continue
+                del latest[m.fingerprint]
+                resolved = AlertResolved(
+                    alert=m.alert, fingerprint=m.fingerprint, service=m.service, symptom=m.symptom, slo=m.slo,
+                    sli=m.sli, reason="resolved (notified by Alertmanager)",
+                )  # fmt: skip
+                self.on_alert_resolved(resolved, cast("Envelope[AlertResolved]", env))

@@ -23,6 +23,8 @@ code defines them (``dispatch/route.go``, ``pkg/labels``, ``inhibit/``,
 
 from __future__ import annotations
 
+import json
+
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -218,12 +220,16 @@ class Route:
         for child in self.routes:
             yield from child.walk()
 
-    def group_key(self, labels: Mapping[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
-        """The aggregation group of an alert on this route: the route and its group_by values."""
+    def group_key(self, labels: Mapping[str, str]) -> str:
+        """The aggregation group of an alert on this route, as a key that names it: the
+        route's path, then the alert's values of the route's ``group_by`` labels as
+        Alertmanager prints a label set (labels the alert lacks left out, sorted by name,
+        values quoted with escapes), e.g. ``0.1{service="api", team="db"}``."""
         if self.group_by_all:
-            return self.path, tuple(sorted(labels.items()))
-        get = labels.get
-        return self.path, tuple([(name, get(name, "")) for name in self.group_by])
+            pairs = sorted((name, value) for name, value in labels.items() if value)
+        else:
+            pairs = sorted((name, labels[name]) for name in self.group_by if labels.get(name))
+        return self.path + "{" + ", ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in pairs) + "}"
 
 
 def _route(config: Mapping[str, Any], parent: Route | None, where: str, receivers: set[str]) -> Route:
@@ -449,6 +455,15 @@ class RoutingConfig:
         # the label names any matcher of the tree reads: routing depends on nothing else
         self._names = tuple(sorted({m.name for r in self.route.walk() for m in r.matchers}))
         self._cache: dict[tuple[str, ...], list[Route]] = {}
+        # ... and with the names any route groups by, the groups depend on nothing else
+        # (None: a route groups by every label, ``...``)
+        routes = list(self.route.walk())
+        self._grouping: tuple[str, ...] | None = (
+            None
+            if any(r.group_by_all for r in routes)
+            else tuple(sorted(set(self._names).union(*(r.group_by for r in routes))))
+        )
+        self._groups: dict[tuple[str, ...] | tuple[tuple[str, str], ...], tuple[tuple[Route, str], ...]] = {}
 
     def routes_of(self, labels: Mapping[str, str]) -> list[Route]:
         """``route.match(labels)``, remembered by the values of the label names the tree's
@@ -460,6 +475,22 @@ class RoutingConfig:
             if len(self._cache) > 100_000:  # bounded: label values may be unbounded
                 self._cache.clear()
             found = self._cache[key] = self.route.match(labels)
+        return found
+
+    def groups_of(self, labels: Mapping[str, str]) -> tuple[tuple[Route, str], ...]:
+        """Each route an alert with *labels* goes to, with its aggregation group's key
+        (:meth:`Route.group_key`), remembered by the values of the label names the tree
+        reads: a storm's alerts share few such tuples, so an alert costs one lookup."""
+        if self._grouping is None:
+            key: tuple[str, ...] | tuple[tuple[str, str], ...] = tuple(sorted(labels.items()))
+        else:
+            get = labels.get
+            key = tuple([get(n, "") for n in self._grouping])
+        found = self._groups.get(key)
+        if found is None:
+            if len(self._groups) > 100_000:  # bounded: label values may be unbounded
+                self._groups.clear()
+            found = self._groups[key] = tuple((r, r.group_key(labels)) for r in self.routes_of(labels))
         return found
 
     def receivers_for(self, labels: Mapping[str, str], at: datetime | None = None) -> list[str]:

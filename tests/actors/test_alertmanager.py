@@ -265,3 +265,74 @@ def test_a_resolved_notification_resolves_the_incident() -> None:
     ]
     resolved = result.trace.of(IncidentResolved)
     assert [(e.t, e.msg.incident, e.sender) for e in resolved] == [(26 * 60 + 30, "INC-001", "correlator")]
+
+
+def test_a_resolved_alert_is_told_only_to_receivers_with_send_resolved() -> None:
+    """group_by team: one group. api fires at 11m (first, 11m30s), db at 14m (update at
+    16m30s, two firing). db recovers at 20m: its alert resolves at the sample of 25m, told
+    at the tick of 26m30s as an update (one firing, one resolved) with send_resolved. Without
+    it, Alertmanager's dedup stays silent: what fires now (api) is a subset of what the
+    receiver was told. api recovers at 40m, resolves at 45m: at 46m30s the receiver with
+    send_resolved hears the group resolved; the other hears nothing."""
+    route = {**ROUTE, "group_by": ["team"]}
+    events = [
+        FAULT_API,
+        FAULT_DB,
+        {"at": "20m", "recover": {"service": "db"}},
+        {"at": "40m", "recover": {"service": "api"}},
+    ]
+    said = {}
+    for send_resolved in (True, False):
+        pager = {"name": "pager", "pagerduty_configs": [{"routing_key": "k", "send_resolved": send_resolved}]}
+        data = {**BASE, "events": events, "alertmanager": {"route": route, "receivers": [pager]}}
+        result = build(parse_scenario(yaml.safe_dump(data), "am.yaml")).run()
+        said[send_resolved] = [
+            (e.t, len(e.msg.firing), len(e.msg.resolved), e.msg.reason) for e in result.trace.of(Notified)
+        ]
+    told = [(11 * 60 + 30, 1, 0, "first"), (16 * 60 + 30, 2, 0, "update")]
+    assert said[False] == told
+    assert said[True] == [*told, (26 * 60 + 30, 1, 1, "update"), (46 * 60 + 30, 0, 1, "resolved")]
+
+
+def test_a_relabelled_alert_leaves_its_old_group_and_the_incident_escalates() -> None:
+    """One alert id fires as a ticket (severity="ticket") at 60s, then again as a page
+    (severity="page") at 200s, as the two-window monitor says a slow burn that turned
+    fast. Routes by severity: tickets to a webhook, pages to the pager; group_by severity,
+    group_wait 30s, group_interval 5m. The ticket group notifies at 90s; at 200s the alert
+    leaves it for the page group, which notifies at 230s; the ticket group's next tick,
+    390s, tells its receiver the old label set resolved (webhooks send_resolved). The
+    correlator, fed by the pager only, opens one page incident at 230s."""
+    from datetime import UTC, datetime
+
+    from actors.alertmanager import Alertmanager
+    from actors.correlator import RoutedCorrelator
+    from actors.domain.routing import parse_config
+    from actors.engine.runtime import Runtime
+    from tests.actors.test_correlator import Feed, fired
+    from topology import ServiceSpec, Topology
+
+    config = parse_config(
+        {
+            "route": {
+                "receiver": "pager",
+                "group_by": ["severity"],
+                "group_wait": "30s",
+                "group_interval": "5m",
+                "routes": [{"receiver": "hook", "matchers": ['severity="ticket"']}],
+            },
+            "receivers": [PAGER, {"name": "hook", "webhook_configs": [{"url": "http://example.invalid/"}]}],
+        }
+    )
+    ticket = fired("A-1", "api", severity="sev3", action="ticket").model_copy(
+        update={"labels": {"service": "api", "severity": "ticket"}}
+    )
+    page = fired("A-1", "api").model_copy(update={"labels": {"service": "api", "severity": "page"}})
+    rt = Runtime(seed=1, until=1000.0)
+    rt.add(Feed("monitor", rt, [(60.0, ticket), (200.0, page)]))
+    rt.add(Alertmanager("alertmanager", rt, config, start=datetime(2026, 1, 1, tzinfo=UTC)))
+    rt.add(RoutedCorrelator("correlator", rt, Topology.build([ServiceSpec("api", ())]), group_wait=0.0))
+    result = rt.run()
+    said = [(e.t, e.msg.receiver, len(e.msg.firing), len(e.msg.resolved), e.msg.reason) for e in result.trace.of(Notified)]
+    assert said == [(90.0, "hook", 1, 0, "first"), (230.0, "pager", 1, 0, "first"), (390.0, "hook", 0, 1, "resolved")]
+    opened = result.trace.of(IncidentOpened)
+    assert [(e.t, e.msg.action) for e in opened] == [(230.0, "page")]

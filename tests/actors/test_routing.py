@@ -95,6 +95,31 @@ def _cases(path: Path) -> list[dict[str, object]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
 
 
+def test_group_keys_print_the_group_by_labels_as_alertmanager_does() -> None:
+    """A group's key: the route's path, then its group_by labels the alert has, sorted by
+    name, values quoted with escapes (Alertmanager's label set string); a label the alert
+    lacks (or has empty) is left out, and a route with ``...`` groups by every label. The
+    same labels give the same key from the cache, and quotes in values cannot make two
+    groups one."""
+    config = parse_config(
+        {
+            "route": {
+                "receiver": "a",
+                "group_by": ["team", "service", "env"],
+                "routes": [{"receiver": "b", "matchers": ['team="x"'], "group_by": ["..."]}],
+            },
+            "receivers": [{"name": "a"}, {"name": "b"}],
+        }
+    )
+    [(route, key)] = config.groups_of({"service": "api", "team": "web", "env": ""})
+    assert (route.receiver, key.split("{", 1)[1]) == ("a", 'service="api", team="web"}')
+    assert config.groups_of({"service": "api", "team": "web"})[0][1] == key
+    [(_, every)] = config.groups_of({"team": "x", "b": 'say "hi"', "a": "1"})
+    assert every.split("{", 1)[1] == 'a="1", b="say \\"hi\\"", team="x"}'
+    tricky = config.groups_of({"service": 'api", team="web'})[0][1]  # unescaped, the same text
+    assert tricky != key
+
+
 def test_our_fixture_routes_as_amtool_answered() -> None:
     """continue fan-out, match/match_re, =~ anchoring, != and !~, {a, b} lists, quoted
     values with commas and quotes, empty labels: 17 answers recorded from amtool."""
