@@ -168,19 +168,7 @@ class Alertmanager(Actor):
             new = group.fresh > 0
         receiver = route.receiver
         send_resolved = self.send_resolved.get(receiver, True)
-        # Alertmanager's needsUpdate (notify.go DedupStage), on what the group last said:
-        if group.last is None:  # never notified: only if something fires
-            reason = "first" if shown else None
-        elif new:  # an alert fires that the last notification did not carry
-            reason = "update"
-        elif not shown:  # all resolved: clear what the receiver was told fires
-            reason = "resolved" if group.notified else None
-        elif send_resolved and group.resolved:
-            reason = "update"
-        elif now - group.last > route.repeat_interval:  # strictly older
-            reason = "repeat"
-        else:
-            reason = None
+        reason = _needs_update(group, bool(shown), new, send_resolved, now)
         if reason is not None:
             resolved = group.resolved if send_resolved else {}
             if shown or resolved:  # (all resolved, without send_resolved: nothing to send)
@@ -253,3 +241,20 @@ class Alertmanager(Actor):
             if self.muted.get(alert) != why:
                 self.muted[alert] = why
                 self.send(AlertMuted(alert=alert, muted=True, by=why), to=())
+
+
+def _needs_update(group: Group, firing: bool, new: bool, send_resolved: bool, now: float) -> str | None:
+    """Alertmanager's ``needsUpdate`` (``notify.go``, DedupStage) on what *group* last said:
+    why it notifies now (first, update, resolved, repeat), or None. *firing*: something
+    unmuted fires; *new*: something fires that the last notification did not carry."""
+    if group.last is None:  # never notified: only if something fires
+        return "first" if firing else None
+    if new:
+        return "update"
+    if not firing:  # all resolved: clear what the receiver was told fires
+        return "resolved" if group.notified else None
+    if send_resolved and group.resolved:
+        return "update"
+    if now - group.last > group.route.repeat_interval:  # strictly older
+        return "repeat"
+    return None

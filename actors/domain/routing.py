@@ -24,7 +24,6 @@ code defines them (``dispatch/route.go``, ``pkg/labels``, ``inhibit/``,
 from __future__ import annotations
 
 import json
-
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -229,7 +228,12 @@ class Route:
             pairs = sorted((name, value) for name, value in labels.items() if value)
         else:
             pairs = sorted((name, labels[name]) for name in self.group_by if labels.get(name))
-        return self.path + "{" + ", ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in pairs) + "}"
+        return (
+            self.path
+            + "{"
+            + ", ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in pairs)
+            + "}"
+        )
 
 
 def _route(config: Mapping[str, Any], parent: Route | None, where: str, receivers: set[str]) -> Route:

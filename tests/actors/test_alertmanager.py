@@ -332,7 +332,9 @@ def test_a_relabelled_alert_leaves_its_old_group_and_the_incident_escalates() ->
     rt.add(Alertmanager("alertmanager", rt, config, start=datetime(2026, 1, 1, tzinfo=UTC)))
     rt.add(RoutedCorrelator("correlator", rt, Topology.build([ServiceSpec("api", ())]), group_wait=0.0))
     result = rt.run()
-    said = [(e.t, e.msg.receiver, len(e.msg.firing), len(e.msg.resolved), e.msg.reason) for e in result.trace.of(Notified)]
+    said = [
+        (e.t, e.msg.receiver, len(e.msg.firing), len(e.msg.resolved), e.msg.reason) for e in result.trace.of(Notified)
+    ]
     assert said == [(90.0, "hook", 1, 0, "first"), (230.0, "pager", 1, 0, "first"), (390.0, "hook", 0, 1, "resolved")]
     opened = result.trace.of(IncidentOpened)
     assert [(e.t, e.msg.action) for e in opened] == [(230.0, "page")]
