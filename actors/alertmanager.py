@@ -5,9 +5,10 @@ Every firing alert goes down the routing tree (``actors/domain/routing.py``) to 
 more routes; on each, into the aggregation group of (route, its ``group_by`` values). A
 group keeps its own timers, as Alertmanager's ``dispatch.go`` does: it flushes only on its
 ticks, the first ``group_wait`` after its first alert and then every ``group_interval``;
-at a tick it notifies (``Notified``) when the set of its firing alerts changed, or its
-resolved ones did (with ``send_resolved``), or its last notification is strictly older
-than ``repeat_interval``. Silenced and inhibited alerts are left out of a notification
+at a tick it notifies (``Notified``) as Alertmanager's dedup stage decides
+(:func:`_needs_update`): an alert fires that the last notification did not carry, all
+resolved, some resolved (to a receiver with ``send_resolved``), or the last notification
+is strictly older than ``repeat_interval``. Silenced and inhibited alerts are left out of a notification
 (``AlertMuted`` says which, and when they come back), and a route muted by a time interval
 (evaluated at ``start`` + virtual time, in the interval's zone) notifies nothing then.
 A group whose alerts have all resolved, and been notified as such, ends.
