@@ -27,7 +27,7 @@ from actors.domain.world import ServiceModel
 from actors.drill import Drill
 from actors.engine.runtime import Runtime
 from actors.monitor import Monitor, make_slo_states
-from actors.pager import Level, Pager
+from actors.pager import Pager
 from actors.postmortem_writer import PostmortemWriter
 from actors.release_manager import ReleaseManager
 from actors.responder import Responder
@@ -35,6 +35,7 @@ from bus.bus import DEFAULT_INSTANT_LIMIT, Bus
 from bus.faults import FaultLayer, FaultRule
 from scenarios.checks import actor_names, check_scenario, routing_config, service_labels
 from scenarios.loader import ScenarioError
+from scenarios.oncall import oncall_config
 from scenarios.schema import Scenario
 
 __all__ = ["Options", "build"]
@@ -130,12 +131,17 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
                 "correlator", runtime, topology, group_wait=0.0, unmonitored=unmonitored, topology_inhibition=inhibit
             )
         )
-    if scenario.escalation is not None:
-        ladder = scenario.escalation
-        levels = [Level(lv.name, tuple(lv.targets), lv.escalate_after) for lv in ladder.levels]
-        runtime.add(Pager("pager", runtime, levels, repeat=ladder.repeat, ack_timeout=ladder.ack_timeout))
+    oncall = oncall_config(scenario, path)
+    if oncall is not None:
+        start = _instant(scenario.start)
+        runtime.add(Pager("pager", runtime, oncall, start=start))
+        capacity = None if scenario.pagerduty is None else 1  # the seeds' people work any number at once
         for person in scenario.responders:
-            runtime.add(Responder(person.name, runtime, person, [lv.name for lv in levels], scenario.runbooks))
+            runtime.add(
+                Responder(
+                    person.name, runtime, person, oncall.levels, scenario.runbooks, start=start, capacity=capacity
+                )
+            )
     eval_set = {c.question: c.answer for c in scenario.eval_set}
     if scenario.releases:
         objectives: dict[str, float] = {}
@@ -190,12 +196,22 @@ def ack_drop_rules(scenario: Scenario, levels: list[str], loss: float, path: str
     """The fault rules of ``--drop-ack L1`` (every ack from L1's responders) and
     ``--ack-loss P`` (any ack, with probability P)."""
     rules = []
-    ladder = scenario.escalation
-    known = [lv.name for lv in ladder.levels] if ladder else []
+    oncall = oncall_config(scenario, path)
+    known = oncall.levels if oncall is not None else []
+    people = [p.name for p in scenario.responders]
     for level in levels:
-        if level not in known:
-            raise ScenarioError(f"--drop-ack {level}: no such level in {path} (levels: {', '.join(known) or 'none'})")
-        senders = tuple(p.name for p in scenario.responders if p.level == level)
+        if level in known and scenario.pagerduty is not None:
+            # the people a policy's rule at that position may page
+            senders = tuple(oncall.users_at_rule(known.index(level))) if oncall is not None else ()
+        elif level in known:
+            senders = tuple(p.name for p in scenario.responders if p.level == level)
+        elif level in people:
+            senders = (level,)
+        else:
+            raise ScenarioError(
+                f"--drop-ack {level}: no such level or responder in {path} "
+                f"(levels: {', '.join(known) or 'none'}; responders: {', '.join(people) or 'none'})"
+            )
         rules.append(FaultRule(name=f"drop-ack-{level}", action="drop", kinds=("PageAcked",), senders=senders))
     if loss > 0:
         rules.append(FaultRule(name=f"ack-loss-{loss:g}", action="drop", kinds=("PageAcked",), probability=loss))

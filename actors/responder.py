@@ -14,6 +14,8 @@ tried, and the next responder carries on from the first step not yet tried.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from actors.engine.actor import Actor, Host
 from bus.messages import (
@@ -25,6 +27,7 @@ from bus.messages import (
     Page,
     PageAcked,
     RequestRollback,
+    ResponderNotified,
     SliReported,
     StepTaken,
 )
@@ -61,17 +64,29 @@ class Responder(Actor):
         levels: list[str],
         runbooks: dict[str, list[StepDef]],
         pager: str = "pager",
+        start: datetime | None = None,
+        capacity: int | None = None,
     ) -> None:
         self.profile = profile
         self.levels = levels
         self.runbooks = runbooks
         self.pager = pager
+        self.start = start or datetime(2026, 1, 1, tzinfo=UTC)
+        #: incidents worked at once (None: any number); the profile's own figure wins
+        self.capacity = profile.capacity if profile.capacity is not None else capacity
+        self.zone = ZoneInfo(profile.time_zone)
         super().__init__(name, host)
 
     def setup(self) -> None:
         self.pages: dict[str, Page] = {}
         self.work: dict[str, Work] = {}
         self.resolved: set[str] = set()
+        #: incidents they will ack (noticed, or on the way), not yet confirmed
+        self.acking: set[str] = set()
+        #: pages that came while they were at capacity, oldest first (when_busy: wait)
+        self.waiting: list[str] = []
+        #: incidents someone else acknowledged
+        self.taken: set[str] = set()
 
     def busy(self) -> str | None:
         return f"working on {', '.join(self.work)}" if self.work else None
@@ -83,19 +98,93 @@ class Responder(Actor):
     def rank(self, level: str | None) -> int:
         return self.levels.index(level) if level in self.levels else -1
 
+    def asleep(self, now: float) -> bool:
+        """Whether virtual time *now* falls in their night, in their time zone."""
+        night = self.profile.night
+        if night is None:
+            return False
+        local = (self.start + timedelta(seconds=now)).astimezone(self.zone).strftime("%H:%M:%S")
+        start, end = (t if t.count(":") == 2 else t + ":00" for t in (night.start, night.end))
+        return start <= local < end if start <= end else (local >= start or local < end)
+
     # --- pages ---------------------------------------------------------------------------
 
     def on_page(self, msg: Page, env: Envelope[Page]) -> None:
         if msg.incident in self.resolved or self.profile.phone == "off" or not self.on_shift(self.now):
             return  # the page rings out unanswered
         self.pages[msg.incident] = msg
+        self.taken.discard(msg.incident)  # paged again: nobody holds it now
+        mine = msg.incident in self.work or msg.incident in self.acking
+        if self.capacity is not None and not mine and len(self.work) + len(self.acking) >= self.capacity:
+            if self.profile.when_busy == "hand_off":
+                busy_with = ", ".join([*self.work, *self.acking])
+                self.send(
+                    HandedOff(
+                        incident=msg.incident,
+                        responder=self.name,
+                        level=msg.level,
+                        tried=list(msg.tried),
+                        reason=f"busy with {busy_with}",
+                    ),
+                    to=self.pager,
+                    incident=msg.incident,
+                )
+            elif msg.incident not in self.waiting:
+                self.waiting.append(msg.incident)
+            return
+        self._answer(msg)
+
+    def _answer(self, msg: Page) -> None:
+        """Notice the page (by their notification rules) and ack after their delay."""
+        rules = sorted(
+            (r for r in self.profile.notification_rules if r.urgency == msg.urgency),
+            key=lambda r: r.start_delay_in_minutes,
+        )
+        notice = 0.0
+        if rules:
+            night = self.profile.night
+            noticed = None
+            for rule in rules:
+                after = rule.start_delay_in_minutes * 60
+                woke = not self.asleep(self.now + after) or (night is not None and rule.type in night.wakes_on)
+                self.call_later(after, self._notified, msg, rule.type, after, woke)
+                if woke:
+                    noticed = after
+                    break
+            if noticed is None:
+                return  # asleep through every notification: the rule escalates
+            notice = noticed
+        self.acking.add(msg.incident)
         delay = self.profile.ack_after
+        if (
+            self.profile.night is not None
+            and self.profile.night.ack_after is not None
+            and self.asleep(self.now + notice)
+        ):
+            delay = self.profile.night.ack_after
         if isinstance(delay, Spread):
             delay = round(self.rng.uniform(delay.min, delay.max), 3)  # whole ms, as every duration
-        self.call_later(delay, self._ack, msg)
+        self.call_later(notice + delay, self._ack, msg)
+
+    def _notified(self, page: Page, method: str, after: float, noticed: bool) -> None:
+        self.send(
+            ResponderNotified(incident=page.incident, responder=self.name, method=method, after=after, noticed=noticed),
+            to=(),
+            incident=page.incident,
+        )
+
+    def _free(self) -> None:
+        """Work ended: take the oldest waiting page nobody else took."""
+        while self.waiting and (self.capacity is None or len(self.work) + len(self.acking) < self.capacity):
+            incident = self.waiting.pop(0)
+            page = self.pages.get(incident)
+            if page is None or incident in self.resolved or incident in self.taken:
+                continue
+            self._answer(page)
 
     def _ack(self, page: Page) -> None:
         if page.incident in self.resolved:
+            self.acking.discard(page.incident)
             return
         self.send(
             PageAcked(incident=page.incident, responder=self.name, level=page.level),
@@ -104,8 +193,15 @@ class Responder(Actor):
         )
 
     def on_incident_acknowledged(self, msg: IncidentAcknowledged, env: Envelope[IncidentAcknowledged]) -> None:
+        if msg.by != self.name:
+            self.taken.add(msg.incident)
+            if msg.incident in self.acking:  # someone was faster: their ack will be ignored
+                self.acking.discard(msg.incident)
+                self._free()
+            return
+        self.acking.discard(msg.incident)
         page = self.pages.get(msg.incident)
-        if msg.by != self.name or page is None or msg.incident in self.work:
+        if page is None or msg.incident in self.work:
             return
         runbook = next((k for k in (page.signature, page.symptom) if k and k in self.runbooks), None)
         work = Work(page, list(self.runbooks.get(runbook, [])) if runbook else [], runbook, list(page.tried))
@@ -116,6 +212,8 @@ class Responder(Actor):
         self.resolved.add(msg.incident)
         self.work.pop(msg.incident, None)
         self.pages.pop(msg.incident, None)
+        self.acking.discard(msg.incident)
+        self._free()
 
     # --- the runbook ---------------------------------------------------------------------
 
@@ -132,7 +230,7 @@ class Responder(Actor):
             self._hand_off(work, reason)
             return
         step = remaining[0]
-        if step.min_level is not None and self.rank(self.profile.level) < self.rank(step.min_level):
+        if step.min_level is not None and self.rank(self.profile.level or page.level) < self.rank(step.min_level):
             self._hand_off(work, f"{step.name!r} needs {step.min_level} or above")
             return
         takes = step.takes if step.takes is not None else self.profile.step_time
@@ -190,6 +288,7 @@ class Responder(Actor):
     def _hand_off(self, work: Work, reason: str) -> None:
         page = work.page
         self.work.pop(page.incident, None)
+        self.taken.add(page.incident)  # theirs no more: a later page of it is a new one
         self.send(
             HandedOff(
                 incident=page.incident, responder=self.name, level=page.level, tried=list(work.tried), reason=reason
@@ -197,3 +296,4 @@ class Responder(Actor):
             to=self.pager,
             incident=page.incident,
         )
+        self._free()

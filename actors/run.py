@@ -189,9 +189,11 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: stop as Ctrl-C does (a BaseException, so no actor's
-    handler can swallow it)."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: stop as Ctrl-C does. A KeyboardInterrupt, so neither an
+    actor's handler nor the event loop can swallow it: asyncio re-raises only
+    KeyboardInterrupt and SystemExit from a callback and logs any other BaseException (a
+    signal landing inside a handler then looked like a virtual deadlock, exit 3)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)

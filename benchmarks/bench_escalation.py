@@ -22,12 +22,15 @@ import os
 import random
 import sys
 import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from actors.domain.oncall import Layer, OnCallConfig, Policy, PolicyRule, Schedule, Service, Target
 from actors.engine.actor import Actor
 from actors.engine.runtime import Runtime
-from actors.pager import Level, Pager
+from actors.pager import Pager
 from bus.bus import Bus
 from bus.faults import FaultLayer, FaultRule
 from bus.messages import (
@@ -42,8 +45,26 @@ from bus.messages import (
 from bus.trace import Envelope
 
 MIN = 60.0
-LEVELS = [Level(f"L{i + 1}", (f"r{i + 1}",), 5 * MIN) for i in range(3)]
 REPEAT = 2
+START = datetime(2027, 3, 13, tzinfo=UTC)
+#: Each rule targets a schedule: a daily rotation of two people in New York, handing over
+#: at 09:00 local; the run's 3 hours (from midnight UTC) are inside one turn.
+NY_0900 = datetime(2027, 3, 1, 9, tzinfo=ZoneInfo("America/New_York"))
+SCHEDULES = {
+    f"level{i + 1}": Schedule(
+        f"level{i + 1}", "America/New_York", (Layer("daily", NY_0900, NY_0900, 86400, (f"r{i + 1}a", f"r{i + 1}b")),)
+    )
+    for i in range(3)
+}
+POLICY = Policy(
+    "ladder",
+    tuple(PolicyRule(f"L{i + 1}", (Target("schedule", f"level{i + 1}"),), 5 * MIN) for i in range(3)),
+    REPEAT,
+)
+ONCALL = OnCallConfig(
+    {"svc": Service("svc", "ladder", ack_timeout=86400.0)}, {"ladder": POLICY}, SCHEDULES, "svc", queue_tickets=True
+)
+PEOPLE = [user for schedule in SCHEDULES.values() for user in schedule.layers[0].users]
 ACK_RANGE = (1 * MIN, 8 * MIN)  # some acks come after the 5m deadline
 
 
@@ -94,9 +115,9 @@ def ours(incidents: int, drop: float, seed: int = 1) -> tuple[float, int]:
     )
     rt = Runtime(seed, Bus(faults), until=3 * 3600.0)
     rt.add(Opener("opener", rt, incidents))
-    rt.add(Pager("pager", rt, LEVELS, repeat=REPEAT, ack_timeout=86400.0))
-    for level in LEVELS:
-        rt.add(AutoAck(level.targets[0], rt))
+    rt.add(Pager("pager", rt, ONCALL, start=START))
+    for person in PEOPLE:
+        rt.add(AutoAck(person, rt))
     gc.collect()  # the other side's leftovers are not this side's cost
     t0 = time.perf_counter()
     result = rt.run()
@@ -127,14 +148,14 @@ def simpy_model(incidents: int, drop: float, seed: int = 1) -> tuple[float, int]
         for loop in range(REPEAT + 1):
             if loop:
                 count[0] += 1  # repeated
-            for i, level in enumerate(LEVELS):
+            for i, rule in enumerate(POLICY.rules):
                 count[0] += 1  # page
                 env.process(responder(ack))
-                yield ack | env.timeout(level.escalate_after)
+                yield ack | env.timeout(rule.delay)
                 if ack.triggered:
                     count[0] += 1  # acknowledged
                     return
-                if i + 1 < len(LEVELS):
+                if i + 1 < len(POLICY.rules):
                     count[0] += 1  # escalated
         count[0] += 1  # exhausted
         yield ack
@@ -168,7 +189,10 @@ def main() -> None:
             theirs.append(peer)
             ratios.append(mine[-1][0] / peer[0])
     rate, events = sorted(mine)[len(mine) // 2]
-    print(f"{args.incidents:,} concurrent incidents, 3 levels x 5m, repeat {REPEAT}, ack drop {args.drop:.0%}")
+    print(
+        f"{args.incidents:,} concurrent incidents, a policy of 3 rules x 5m, each on a schedule (a daily rotation "
+        f"in America/New_York), num_loops {REPEAT}, ack drop {args.drop:.0%}"
+    )
     print(f"  pager actor + bus: {events:>9,} ladder events, {rate:>10,.0f} events/s (median of {args.repeat})")
     if not theirs:
         print("  simpy: not installed (pip install '.[bench]')")

@@ -493,6 +493,8 @@ class IncidentOpened(Message):
     source: Literal["alerts", "ticket"] = "alerts"
     #: The services whose alerts it holds, root first.
     affected: list[str] = Field(default_factory=list)
+    #: The paging service (PagerDuty) its alerts were routed to (None: the default).
+    paging_service: str | None = None
     #: What the root's logs say (fault signatures), for runbook triage.
     signature: str | None = None
     #: The root alert's burn rate per window when it fired.
@@ -569,6 +571,13 @@ class IncidentTriggered(Message):
     level: str
     #: Why, in words (what the console and the postmortem show).
     reason: str
+    #: PagerDuty's urgency, decided now: high pages and escalates; low notifies by the
+    #: low-urgency rules and does not escalate.
+    urgency: Literal["high", "low"] = "high"
+    #: The paging service it runs on (None: the escalation: ladder).
+    service: str | None = None
+    #: The escalation policy it runs (None: the escalation: ladder).
+    policy: str | None = None
 
     def summary(self) -> str:
         return f"{self.incident} {self.severity} triggered at {self.level} ({self.reason})"
@@ -611,6 +620,8 @@ class Page(Message):
     signature: str | None = None
     #: Which run of the ladder this is (0: the first).
     loop: int = 0
+    #: The incident's urgency (the responder's notification rules for it apply).
+    urgency: Literal["high", "low"] = "high"
     #: Runbook steps already tried by the levels below.
     tried: list[str] = Field(default_factory=list)
     #: Why this page (first page, escalated, repeated, re-triggered).
@@ -634,6 +645,28 @@ class PageAcked(Message):
 
     def summary(self) -> str:
         return f"{self.responder} ({self.level}) acks {self.incident}"
+
+
+class ResponderNotified(Message):
+    """A person's notification rule told them of a page (push, SMS, phone, email), and
+    whether it reached them (asleep, only some methods wake them)."""
+
+    kind: Literal["ResponderNotified"] = "ResponderNotified"
+    family: ClassVar[str] = "responder"
+    #: The incident it is about.
+    incident: str
+    #: The responder's name.
+    responder: str
+    #: How: push, sms, phone or email.
+    method: str
+    #: Seconds after the page.
+    after: float
+    #: Whether they noticed it (False: asleep, and this method does not wake them).
+    noticed: bool
+
+    def summary(self) -> str:
+        seen = "noticed" if self.noticed else "slept through it"
+        return f"{self.responder} notified of {self.incident} by {self.method} (+{self.after:g}s): {seen}"
 
 
 class IncidentAcknowledged(Message):
@@ -717,9 +750,12 @@ class EscalationExhausted(Message):
     loops: int
     #: The ladder's levels, in order.
     levels: list[str]
+    #: Why, when it is not that nobody acked (e.g. the last level handed off).
+    reason: str = ""
 
     def summary(self) -> str:
-        return f"{self.incident}: ladder exhausted ({len(self.levels)} levels x {self.loops + 1} runs), nobody acked"
+        why = self.reason or "nobody acked"
+        return f"{self.incident}: ladder exhausted ({len(self.levels)} levels x {self.loops + 1} runs), {why}"
 
 
 class StepTaken(Message):
@@ -1021,6 +1057,7 @@ AnyMessage = Annotated[
     | TicketQueued
     | Page
     | PageAcked
+    | ResponderNotified
     | IncidentAcknowledged
     | Escalated
     | LadderRepeated

@@ -11,6 +11,7 @@ from __future__ import annotations
 from actors.domain.routing import ConfigError, RoutingConfig, parse_config, parse_matchers
 from bus.messages import MESSAGE_TYPES
 from scenarios.loader import ScenarioError
+from scenarios.oncall import oncall_config
 from scenarios.schema import Scenario
 from topology import ServiceSpec, Topology, TopologyError
 
@@ -32,7 +33,7 @@ BUILT_IN_ACTORS = ("drill", "monitor", "alertmanager", "correlator", "pager", "r
 def actor_names(scenario: Scenario) -> list[str]:
     """The names of the actors a run of *scenario* has, in wiring order."""
     names = ["drill", "monitor", *(["alertmanager"] if scenario.alertmanager is not None else []), "correlator"]
-    if scenario.escalation is not None:
+    if scenario.escalation is not None or scenario.pagerduty is not None:
         names += ["pager", *(p.name for p in scenario.responders)]
     if scenario.releases:
         names.append("release-manager")
@@ -119,14 +120,20 @@ def routing_config(scenario: Scenario, path: str) -> RoutingConfig | None:
 
 
 def check_people(scenario: Scenario, topology: Topology, path: str) -> None:  # noqa: PLR0912 - one check per reference
-    """Every name the ladder, the responders and the runbooks use must exist."""
+    """Every name the ladder or the PagerDuty config, the responders and the runbooks use
+    must exist."""
     ladder = scenario.escalation
     people = {p.name: p for p in scenario.responders}
-    if ladder is None:
+    if ladder is not None and scenario.pagerduty is not None:
+        raise ScenarioError(f"{path}: escalation: give either escalation: or pagerduty:, not both")
+    config = oncall_config(scenario, path)
+    if config is None:
         if scenario.responders:
-            raise ScenarioError(f"{path}: responders: there is no escalation: ladder to page them (add escalation:)")
+            raise ScenarioError(
+                f"{path}: responders: there is no escalation: ladder or pagerduty: config to page them (add one)"
+            )
         return
-    levels = [lv.name for lv in ladder.levels]
+    levels = config.levels
     seen: set[str] = set()
     for i, person in enumerate(scenario.responders):
         if person.name in BUILT_IN_ACTORS:
@@ -136,16 +143,29 @@ def check_people(scenario: Scenario, topology: Topology, path: str) -> None:  # 
         if person.name in seen:
             raise ScenarioError(f"{path}: responders[{i}].name: {person.name!r} is listed twice (names are unique)")
         seen.add(person.name)
-        if person.level not in levels:
+        if person.level is None and ladder is not None:
             raise ScenarioError(
-                f"{path}: responders[{i}].level: no level {person.level!r} in escalation.levels (one of: {', '.join(levels)})"
+                f"{path}: responders[{i}].level: say which level they hold (one of: {', '.join(levels)})"
             )
-    for i, level in enumerate(ladder.levels):
-        for target in level.targets:
-            if target not in people:
+        if person.level is not None and person.level not in levels:
+            where = "escalation.levels" if ladder is not None else "the policies' rules"
+            raise ScenarioError(
+                f"{path}: responders[{i}].level: no level {person.level!r} in {where} (one of: {', '.join(levels)})"
+            )
+    if ladder is not None:
+        for i, level in enumerate(ladder.levels):
+            for target in level.targets:
+                if target not in people:
+                    raise ScenarioError(
+                        f"{path}: escalation.levels[{i}].targets: no responder named {target!r} "
+                        f"(add it under responders:, or use one of: {', '.join(people) or 'none defined'})"
+                    )
+    if scenario.pagerduty is not None:
+        for receiver, service in scenario.paging.items():
+            if service not in config.services:
                 raise ScenarioError(
-                    f"{path}: escalation.levels[{i}].targets: no responder named {target!r} "
-                    f"(add it under responders:, or use one of: {', '.join(people) or 'none defined'})"
+                    f"{path}: paging.{receiver}: no PagerDuty service {service!r} "
+                    f"(one of: {', '.join(config.services)})"
                 )
     for key, steps in scenario.runbooks.items():
         for j, step in enumerate(steps):

@@ -346,7 +346,10 @@ class ResponderDef(Strict):
     """A person on call."""
 
     name: Ident
-    level: Ident = Field(description="the escalation level they hold (L1, L2, L3, ...)")
+    level: Ident | None = Field(
+        None,
+        description="the escalation level they hold (L1, L2, L3, ...); with pagerduty: the level they are paged at",
+    )
     ack_after: Duration | Spread = Field(120.0, description="how long they take to acknowledge a page")
     # YAML 1.1 reads a bare on/off as true/false: take either spelling.
     phone: Annotated[
@@ -355,6 +358,17 @@ class ResponderDef(Strict):
     ] = Field("on", description="off: never answers (an ack that never comes)")
     shifts: list[Shift] = Field(default_factory=list, description="when they answer (empty: always)")
     step_time: Duration = Field(180.0, description="how long a runbook step takes them, unless the step says")
+    time_zone: TimeZone = Field("UTC", description="where they live (their night is in local time)")
+    notification_rules: list[NotificationRuleDef] = Field(
+        default_factory=list, description="how they are told of a page (none: at once, and they notice)"
+    )
+    night: NightDef | None = None
+    capacity: int | None = Field(
+        None, ge=1, le=1000, description="incidents worked at once (default: 1 with pagerduty:, else any number)"
+    )
+    when_busy: Literal["wait", "hand_off"] = Field(
+        "wait", description="a page while at capacity: ack it once free (wait), or hand it off at once"
+    )
 
 
 class LevelDef(Strict):
@@ -395,6 +409,187 @@ class EscalationDef(Strict):
         if len(set(names)) != len(names):
             raise ValueError(f"level names must be unique, got {names}")
         return self
+
+
+# --- PagerDuty: services, policies, schedules (field names as PagerDuty spells them) --------
+
+#: A time of day, HH:MM or HH:MM:SS.
+TimeOfDay = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")]
+
+
+def _zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/London)") from exc
+    return value
+
+
+#: An IANA time zone name, checked against the zone database when the scenario loads.
+TimeZone = Annotated[str, AfterValidator(_zone)]
+#: How a person is told of a page.
+Method = Literal["push", "sms", "phone", "email"]
+
+
+def _instant(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("an instant needs an offset (e.g. 2027-03-01T09:00:00-05:00 or ...Z)")
+    if not 1900 <= value.year <= 9000:
+        raise ValueError(f"{value.year} is out of range (a year between 1900 and 9000)")
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(_instant)]
+
+
+class RestrictionDef(Strict):
+    """A window a layer is on call in, local time: every day, or every week from a weekday."""
+
+    type: Literal["daily_restriction", "weekly_restriction"]
+    start_time_of_day: TimeOfDay
+    duration_seconds: int = Field(gt=0, le=7 * 86400)
+    start_day_of_week: int | None = Field(None, ge=1, le=7, description="weekly: ISO weekday, 1 is Monday")
+
+    @model_validator(mode="after")
+    def _weekly(self) -> RestrictionDef:
+        if self.type == "weekly_restriction" and self.start_day_of_week is None:
+            raise ValueError("a weekly_restriction needs start_day_of_week (1 is Monday)")
+        if self.type == "daily_restriction" and self.duration_seconds > 86400:
+            raise ValueError("a daily_restriction lasts at most 86400 seconds")
+        return self
+
+
+class LayerDef(Strict):
+    """One rotation of a schedule."""
+
+    name: str = ""
+    start: Instant
+    end: Instant | None = None
+    rotation_virtual_start: Instant | None = Field(None, description="default: start")
+    rotation_turn_length_seconds: int = Field(gt=0, le=365 * 86400)
+    users: Names = Field(min_length=1)
+    restrictions: list[RestrictionDef] = Field(default_factory=list)
+
+
+class OverrideDef(Strict):
+    user: Ident
+    start: Instant
+    end: Instant
+
+    @model_validator(mode="after")
+    def _order(self) -> OverrideDef:
+        if self.end <= self.start:
+            raise ValueError("an override must end after it starts")
+        return self
+
+
+class ScheduleDef(Strict):
+    """Layers (the last listed wins) and overrides (win over all) in a time zone."""
+
+    name: Ident
+    time_zone: TimeZone = "UTC"
+    layers: list[LayerDef] = Field(min_length=1)
+    overrides: list[OverrideDef] = Field(default_factory=list)
+
+
+class TargetDef(Strict):
+    type: Literal["user", "user_reference", "schedule", "schedule_reference"]
+    id: Ident = Field(description="the user's (a responder's) or the schedule's name")
+
+
+class RuleDef(Strict):
+    escalation_delay_in_minutes: float = Field(gt=0, le=60 * 24 * 365)
+    targets: list[TargetDef] = Field(min_length=1)
+    round_robin: bool = Field(False, description="each new incident pages the next target in turn")
+
+
+class PolicyDef(Strict):
+    name: Ident
+    num_loops: int = Field(0, ge=0, le=9, description="times the policy runs again after the first")
+    rules: list[RuleDef] = Field(min_length=1)
+
+
+class UrgencyDef(Strict):
+    type: Literal["constant"] = "constant"
+    urgency: Literal["high", "low", "severity_based"] = "high"
+
+
+class UrgencyRuleDef(Strict):
+    """PagerDuty's ``incident_urgency_rule``."""
+
+    type: Literal["constant", "use_support_hours"] = "constant"
+    urgency: Literal["high", "low", "severity_based"] | None = None
+    during_support_hours: UrgencyDef | None = None
+    outside_support_hours: UrgencyDef | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> UrgencyRuleDef:
+        if self.type == "constant" and self.urgency is None:
+            raise ValueError("a constant urgency rule needs urgency: high, low or severity_based")
+        if self.type == "use_support_hours" and (
+            self.during_support_hours is None or self.outside_support_hours is None
+        ):
+            raise ValueError("use_support_hours needs during_support_hours and outside_support_hours")
+        return self
+
+
+class SupportHoursDef(Strict):
+    type: Literal["fixed_time_per_day"] = "fixed_time_per_day"
+    time_zone: TimeZone
+    days_of_week: list[Annotated[int, Field(ge=1, le=7)]] = Field(min_length=1)
+    start_time: TimeOfDay
+    end_time: TimeOfDay
+
+
+class PdServiceDef(Strict):
+    name: Ident
+    escalation_policy: Ident
+    acknowledgement_timeout: int | None = Field(
+        1800, ge=1, le=365 * 86400, description="seconds before an acked incident re-triggers; null: off"
+    )
+    auto_resolve_timeout: int | None = Field(None, ge=1, le=365 * 86400, description="seconds; null: off")
+    incident_urgency_rule: UrgencyRuleDef = Field(default_factory=lambda: UrgencyRuleDef(urgency="high"))
+    support_hours: SupportHoursDef | None = None
+
+    @model_validator(mode="after")
+    def _hours(self) -> PdServiceDef:
+        if self.incident_urgency_rule.type == "use_support_hours" and self.support_hours is None:
+            raise ValueError("an urgency rule that uses support hours needs support_hours:")
+        return self
+
+
+class PagerDutyDef(Strict):
+    """Services, escalation policies and schedules, as PagerDuty defines them."""
+
+    services: list[PdServiceDef] = Field(min_length=1)
+    escalation_policies: list[PolicyDef] = Field(min_length=1)
+    schedules: list[ScheduleDef] = Field(default_factory=list)
+    default_service: Ident | None = Field(
+        None, description="where incidents without a paging service go (default: the first service)"
+    )
+
+
+class NotificationRuleDef(Strict):
+    """When a person is told of a page: by ``type`` (push, sms, phone, email),
+    ``start_delay_in_minutes`` after it, for incidents of ``urgency``."""
+
+    urgency: Literal["high", "low"] = "high"
+    start_delay_in_minutes: float = Field(0, ge=0, le=1440)
+    type: Method = "push"
+
+
+class NightDef(Strict):
+    """Hours when a person sleeps (local time): only some notifications wake them, and
+    they are slower to ack."""
+
+    start: TimeOfDay = Field(alias="from")
+    end: TimeOfDay = Field(alias="to")
+    wakes_on: list[Method] = Field(default_factory=lambda: list[Method](["phone"]))
+    ack_after: Duration | Spread | None = Field(None, description="their ack delay at night (default: as by day)")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class StepDef(Strict):
@@ -574,6 +769,9 @@ class Scenario(Strict):
     correlator: CorrelatorDef = Field(default_factory=CorrelatorDef)
     responders: list[ResponderDef] = Field(default_factory=list)
     escalation: EscalationDef | None = None
+    pagerduty: PagerDutyDef | None = Field(
+        None, description="PagerDuty services, escalation policies and schedules (instead of escalation:)"
+    )
     runbooks: dict[Ident, list[StepDef]] = Field(
         default_factory=dict, description="keyed by fault signature or alert symptom"
     )
