@@ -70,6 +70,8 @@ class Incident:
     source: Literal["alerts", "ticket"] = "alerts"
     radius: frozenset[str] | None = None
     resolved: bool = False
+    #: the batches of alerts it holds
+    held: list[Held] = field(default_factory=list)
 
 
 class Held:
@@ -79,10 +81,12 @@ class Held:
     then), so deciding a batch costs a step per service, not per alert.
     """
 
-    __slots__ = ("alerts", "envs", "incident", "page", "service", "severities")
+    __slots__ = ("alerts", "envs", "incident", "page", "paging", "service", "severities")
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, paging: str | None = None) -> None:
         self.service = service
+        #: the paging service their notification was for (behind Alertmanager)
+        self.paging = paging
         #: their AlertFired envelopes, in arrival order
         self.envs: list[Envelope[AlertFired]] = []
         #: their ids, in the same order
@@ -153,7 +157,7 @@ class Correlator(Actor):
     def on_alert_fired(self, msg: AlertFired, env: Envelope[AlertFired]) -> None:
         self._take((env,))
 
-    def _take(self, fired: Iterable[Envelope[AlertFired]]) -> None:
+    def _take(self, fired: Iterable[Envelope[AlertFired]], paging: str | None = None) -> None:
         """Hold alerts for group_wait, by service; one seen before (by fingerprint) is a
         duplicate, e.g. a ticket that became a page. One loop for a notification's many."""
         firing, pending, counts = self.firing, self.pending, self.firing_services
@@ -168,7 +172,7 @@ class Correlator(Actor):
             counts[service] = counts.get(service, 0) + 1
             held = pending.get(service)
             if held is None:
-                held = pending[service] = Held(service)
+                held = pending[service] = Held(service, paging)
             held.envs.append(env)
             held.alerts.append(msg.alert)
             held.severities.add(msg.severity)
@@ -370,6 +374,7 @@ class Correlator(Actor):
         page = False
         for held in groups:
             held.incident = incident
+            incident.held.append(held)
             affected[held.service] = None
             severities |= held.severities
             page = page or held.page
@@ -408,6 +413,7 @@ class Correlator(Actor):
                 source="alerts",
                 affected=list(incident.affected),
                 signature=lead.labels.get("error"),
+                paging_service=next((held.paging for held in groups if held.paging is not None), None),
                 burns=lead.burns,
                 sli=lead.sli,
                 reason=lead.reason,
@@ -494,6 +500,28 @@ class RoutedCorrelator(Correlator):
         #: the notifications of this instant, taken together once they are all in
         self.inbox: list[Envelope[Notified]] = []
 
+    def on_incident_resolved(self, msg: IncidentResolved, env: Envelope[IncidentResolved]) -> None:
+        """Resolved while its alerts may still fire (a responder, or the pager's
+        auto-resolve): as PagerDuty does with a resolved incident's dedup key, the next
+        notification that carries them triggers anew (a new incident), rather than
+        updating the resolved one. Its alerts are forgotten until then."""
+        super().on_incident_resolved(msg, env)
+        incident = self.incidents.get(msg.incident)
+        if incident is None:
+            return
+        firing, latest, counts = self.firing, self.latest, self.firing_services
+        for held in incident.held:
+            for fired in held.envs:
+                fingerprint = fired.msg.fingerprint
+                if firing.get(fingerprint) is held and latest.get(fingerprint) == fired.seq:
+                    del firing[fingerprint], latest[fingerprint]
+                    left = counts[held.service] - 1
+                    if left:
+                        counts[held.service] = left
+                    else:
+                        del counts[held.service]
+        incident.held.clear()
+
     def busy(self) -> str | None:
         if self.inbox:
             return f"{len(self.inbox)} notification(s) to take"
@@ -516,16 +544,20 @@ class RoutedCorrelator(Correlator):
         inbox, self.inbox = self.inbox, []
         envelopes = cast("list[Envelope[AlertFired]]", self.bus.trace.envelopes)
         latest = self.latest
-        fresh: list[Envelope[AlertFired]] = []
-        # In the monitor's order, which is also the order they sit in memory: a storm's
-        # alerts read in a row rather than group by group.
-        for seq in sorted({seq for env in inbox for seq in env.msg.firing}):
-            fired = envelopes[seq - 1]  # seq is dense from 1: the trace's own index
-            fingerprint = fired.msg.fingerprint
-            if seq > latest.get(fingerprint, 0):
-                latest[fingerprint] = seq
-                fresh.append(fired)
-        self._take(fresh)
+        by_paging: dict[str | None, list[Envelope[Notified]]] = {}
+        for env in inbox:
+            by_paging.setdefault(env.msg.paging_service, []).append(env)
+        for paging, notes in by_paging.items():
+            fresh: list[Envelope[AlertFired]] = []
+            # In the monitor's order, which is also the order they sit in memory: a storm's
+            # alerts read in a row rather than group by group.
+            for seq in sorted({seq for env in notes for seq in env.msg.firing}):
+                fired = envelopes[seq - 1]  # seq is dense from 1: the trace's own index
+                fingerprint = fired.msg.fingerprint
+                if seq > latest.get(fingerprint, 0):
+                    latest[fingerprint] = seq
+                    fresh.append(fired)
+            self._take(fresh, paging)
         for env in inbox:
             for seq in env.msg.resolved:
                 m = envelopes[seq - 1].msg

@@ -20,7 +20,7 @@ Everything is evaluated at a real instant (the scenario's ``start`` + virtual ti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -71,29 +71,29 @@ class Restriction:
     duration_seconds: int
     start_day_of_week: int | None = None
 
-    def _starts(self, local: datetime) -> list[datetime]:
-        """Window starts that could hold *local* (the latest few before it)."""
-        day = local.date()
-        period = 1 if self.kind == "daily" else 7
-        back = self.duration_seconds // 86400 + period
+    def _starts(self, first: date, last: date) -> list[datetime]:
+        """The window's starts on the days from *first* to *last*."""
         starts = []
-        for k in range(back + 1):
-            d = day - timedelta(days=k)
-            if self.kind == "weekly" and d.isoweekday() != self.start_day_of_week:
-                continue
-            starts.append(datetime.combine(d, self.start_time_of_day))
+        d = first
+        while d <= last:
+            if self.kind == "daily" or d.isoweekday() == self.start_day_of_week:
+                starts.append(datetime.combine(d, self.start_time_of_day))
+            d += timedelta(days=1)
         return starts
+
+    def _back(self, local: datetime) -> date:
+        """The earliest day whose window could still hold *local*."""
+        return local.date() - timedelta(days=self.duration_seconds // 86400 + (1 if self.kind == "daily" else 7))
 
     def holds(self, local: datetime) -> bool:
         span = timedelta(seconds=self.duration_seconds)
-        return any(s <= local < s + span for s in self._starts(local))
+        return any(s <= local < s + span for s in self._starts(self._back(local), local.date()))
 
     def edges(self, local: datetime) -> list[datetime]:
         """Local times after *local* where the window opens or closes, within two periods."""
         span = timedelta(seconds=self.duration_seconds)
-        period = 1 if self.kind == "daily" else 7
-        starts = self._starts(local + timedelta(days=2 * period))
-        return [edge for s in starts for edge in (s, s + span) if edge > local]
+        ahead = local.date() + timedelta(days=2 if self.kind == "daily" else 14)
+        return [edge for s in self._starts(self._back(local), ahead) for edge in (s, s + span) if edge > local]
 
 
 @dataclass(frozen=True)
