@@ -346,6 +346,7 @@ class ResponderDef(Strict):
     """A person on call."""
 
     name: Ident
+    display_name: str = Field("", description="their name as another system spells it (imports)")
     level: Ident | None = Field(
         None,
         description="the escalation level they hold (L1, L2, L3, ...); with pagerduty: the level they are paged at",
@@ -413,8 +414,16 @@ class EscalationDef(Strict):
 
 # --- PagerDuty: services, policies, schedules (field names as PagerDuty spells them) --------
 
+
+def _clock(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted 17:00:00 as the sexagesimal number 61200: take it back.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 86400:
+        return f"{value // 3600:02d}:{value % 3600 // 60:02d}:{value % 60:02d}"
+    return value
+
+
 #: A time of day, HH:MM or HH:MM:SS.
-TimeOfDay = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")]
+TimeOfDay = Annotated[str, BeforeValidator(_clock), Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")]
 
 
 def _zone(value: str) -> str:
@@ -489,6 +498,7 @@ class ScheduleDef(Strict):
     """Layers (the last listed wins) and overrides (win over all) in a time zone."""
 
     name: Ident
+    display_name: str = ""
     time_zone: TimeZone = "UTC"
     layers: list[LayerDef] = Field(min_length=1)
     overrides: list[OverrideDef] = Field(default_factory=list)
@@ -507,6 +517,7 @@ class RuleDef(Strict):
 
 class PolicyDef(Strict):
     name: Ident
+    display_name: str = ""
     num_loops: int = Field(0, ge=0, le=9, description="times the policy runs again after the first")
     rules: list[RuleDef] = Field(min_length=1)
 
@@ -545,6 +556,7 @@ class SupportHoursDef(Strict):
 
 class PdServiceDef(Strict):
     name: Ident
+    display_name: str = ""
     escalation_policy: Ident
     acknowledgement_timeout: int | None = Field(
         1800, ge=1, le=365 * 86400, description="seconds before an acked incident re-triggers; null: off"
@@ -744,6 +756,9 @@ class Imports(Strict):
     slos: list[str] = Field(default_factory=list, description="Sloth, Pyrra or OpenSLO specs")
     rules: list[str] = Field(default_factory=list, description="Prometheus rule files of burn-rate alerts")
     alertmanager: str | None = Field(None, description="an alertmanager.yml (or a Secret holding one)")
+    pagerduty: list[str] = Field(default_factory=list, description="PagerDuty Terraform (.tf) or REST API exports")
+    oncall: list[str] = Field(default_factory=list, description="Grafana OnCall Terraform (.tf)")
+    opsgenie: list[str] = Field(default_factory=list, description="Opsgenie configs (cloudposse's YAML)")
 
 
 class Scenario(Strict):

@@ -78,7 +78,7 @@ def layer_of(module: str) -> str:
         return sub
     if sub == "pipeline":
         return "wiring"
-    if sub in ("run", "sweep", "outputs", "routes"):
+    if sub in ("run", "sweep", "outputs", "routes", "oncall"):
         return "cli"
     return "actor"
 

@@ -25,9 +25,10 @@ import os
 from typing import Any
 
 from bus.text import printable
-from scenarios.files import ScenarioError
-from scenarios.imports import alertmanager, openslo, pyrra, rules, sloth
+from scenarios.files import MAX_BYTES, ScenarioError, read_text
+from scenarios.imports import alertmanager, oncall, openslo, opsgenie, pagerduty, pyrra, rules, sloth
 from scenarios.imports.common import ACCEPTED, KINDS, Fragment, detect, prom_duration, read_documents, slug
+from scenarios.imports.hcl import Resource, is_terraform, read_terraform
 
 __all__ = [
     "KINDS",
@@ -49,9 +50,21 @@ def import_files(paths: list[str], kind: str | None = None) -> Fragment:
         "openslo": openslo.read,
         "rules": rules.read,
         "alertmanager": alertmanager.read,
+        "pagerduty": pagerduty.read_api,
+        "opsgenie": opsgenie.read,
     }
     fragment = Fragment()
     for path in paths:
+        if is_terraform(read_text(path, "file to import", MAX_BYTES)):
+            resources = read_terraform(path)
+            found = terraform_kind(resources)
+            if found is None:  # providers, variables, modules: Terraform, but nothing on call
+                fragment.warn(path, "resource", "no pagerduty_ or grafana_oncall_ resource in it: nothing imported")
+                continue
+            if kind is not None and found != kind:
+                raise ScenarioError(f"{path}: holds {found} resources, not {kind} (name the right kind)")
+            fragment.terraform.extend(resources)
+            continue
         docs = read_documents(path)
         if not docs:
             raise ScenarioError(f"{path}: holds no document to import")
@@ -65,7 +78,21 @@ def import_files(paths: list[str], kind: str | None = None) -> Fragment:
             if kind is not None and found != kind:
                 raise ScenarioError(f"{path}: document {i + 1} is {found}, not {kind} (name the right kind)")
             readers[found](doc, path, fragment)
+    if fragment.terraform:  # references cross files: mapped once every file is in
+        pagerduty.read_terraform_resources(fragment.terraform, fragment)
+        oncall.read_terraform_resources(fragment.terraform, fragment)
+    pagerduty.finish_api(fragment)
+    opsgenie.finish(fragment)
     return fragment
+
+
+def terraform_kind(resources: list[Resource]) -> str | None:
+    """``pagerduty`` or ``oncall``, by the resources a Terraform file holds."""
+    if any(r.kind.startswith("pagerduty_") for r in resources):
+        return "pagerduty"
+    if any(r.kind.startswith("grafana_oncall_") for r in resources):
+        return "oncall"
+    return None
 
 
 def _beside(folder: str, name: str, path: str, key: str) -> str:
@@ -88,8 +115,11 @@ def merge_imports(data: dict[str, Any], path: str, warnings: list[str] | None = 
     imports = data.get("imports")
     if imports is None:
         return data
-    if not isinstance(imports, dict) or set(imports) - {"slos", "rules", "alertmanager"}:
-        raise ScenarioError(f"{path}: imports: give slos: [files], rules: [files] and/or alertmanager: file")
+    if not isinstance(imports, dict) or set(imports) - {"slos", "rules", "alertmanager", *ONCALL_KINDS}:
+        raise ScenarioError(
+            f"{path}: imports: give slos: [files], rules: [files], alertmanager: file, "
+            "and/or pagerduty:, oncall:, opsgenie: [files]"
+        )
     folder = os.path.dirname(path)
     merged = dict(data)
     am = imports.get("alertmanager")
@@ -118,9 +148,49 @@ def merge_imports(data: dict[str, Any], path: str, warnings: list[str] | None = 
     fragment = import_files(files)
     if warnings is not None:
         warnings.extend(fragment.warnings)
+    merged = _merge_oncall(merged, imports, folder, path, warnings)
     own = {s.get("name") for s in merged.get("services", []) if isinstance(s, dict)}
     merged["services"] = [*merged.get("services", []), *(s for n, s in fragment.services.items() if n not in own)]
     merged["slos"] = [*merged.get("slos", []), *fragment.slos]
     if fragment.severities:
         merged["severities"] = {**fragment.severities, **merged.get("severities", {})}
+    return merged
+
+
+#: The on-call formats a scenario's ``imports:`` may name (each a list of files).
+ONCALL_KINDS = ("pagerduty", "oncall", "opsgenie")
+
+
+def _merge_oncall(
+    merged: dict[str, Any], imports: dict[str, Any], folder: str, path: str, warnings: list[str] | None
+) -> dict[str, Any]:
+    """``imports: {pagerduty: [...], oncall: [...], opsgenie: [...]}``: the people join the
+    scenario's responders (its own entries win), the services, policies and schedules
+    become its ``pagerduty:`` (one given inline as well is an error)."""
+    files: list[str] = []
+    for key in ONCALL_KINDS:
+        names = imports.get(key) or []
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            raise ScenarioError(f"{path}: imports.{key}: a list of file names (relative to the scenario)")
+        fragment_files = [_beside(folder, name, path, key) for name in names]
+        if fragment_files:
+            import_files(fragment_files, key)  # each list holds its own kind
+        files += fragment_files
+    if not files:
+        return merged
+    fragment = import_files(files)
+    if warnings is not None:
+        warnings.extend(fragment.warnings)
+    scenario = fragment.as_scenario("imported")
+    own = {p.get("name") for p in merged.get("responders", []) if isinstance(p, dict)}
+    merged["responders"] = [
+        *merged.get("responders", []),
+        *(p for p in scenario.get("responders", []) if p["name"] not in own),
+    ]
+    if "pagerduty" in scenario:
+        if "pagerduty" in merged:
+            raise ScenarioError(f"{path}: pagerduty: given inline and imported (keep one)")
+        merged["pagerduty"] = scenario["pagerduty"]
     return merged

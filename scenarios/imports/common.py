@@ -15,16 +15,21 @@ import yaml
 from bus.text import identifier_problem, printable
 from scenarios.files import MAX_BYTES, ScenarioError, StrictLoader, read_text
 
-__all__ = ["ACCEPTED", "KINDS", "Fragment", "detect", "prom_duration", "read_documents", "slug"]
+__all__ = ["ACCEPTED", "KINDS", "Fragment", "detect", "is_api_export", "prom_duration", "read_documents", "slug"]
 
 #: The formats an importer reads, by the name the command line gives them.
-KINDS = ("sloth", "pyrra", "openslo", "rules", "alertmanager")
+KINDS = ("sloth", "pyrra", "openslo", "rules", "alertmanager", "pagerduty", "oncall", "opsgenie")
 ACCEPTED = (
     "Sloth (version: prometheus/v1, kind: PrometheusServiceLevel, kind: AlertWindows), "
     "Pyrra (apiVersion: pyrra.dev/...), OpenSLO (apiVersion: openslo/...), "
     "Prometheus rule files (groups:, or kind: PrometheusRule), "
-    "Alertmanager configs (route:, or a Secret holding alertmanager.yaml)"
+    "Alertmanager configs (route:, or a Secret holding alertmanager.yaml), "
+    'PagerDuty Terraform (resource "pagerduty_...") and REST API exports (escalation_policies:, services:, '
+    'schedule(s):, users:), Grafana OnCall Terraform (resource "grafana_oncall_..."), '
+    "Opsgenie configs as cloudposse's module reads them (teams:, schedules:, schedule_rotations:, escalations:)"
 )
+#: The sections of an on-call fragment's ``pagerduty:``, in the order they are printed.
+ONCALL_SECTIONS = ("services", "escalation_policies", "schedules")
 
 
 @dataclass
@@ -43,6 +48,18 @@ class Fragment:
     openslo_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: An Alertmanager config's routing part (secrets left out)
     alertmanager: dict[str, Any] | None = None
+    #: people (responders), by identifier
+    responders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: PagerDuty-shaped services, escalation policies and schedules, by section
+    oncall: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {k: [] for k in ONCALL_SECTIONS})
+    _oncall_origin: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Terraform resources of every file read, mapped once all are in (references cross files)
+    terraform: list[Any] = field(default_factory=list)
+    #: PagerDuty API ids -> (kind, identifier), and the items waiting for every id to be known
+    pd_ids: dict[str, tuple[str, str]] = field(default_factory=dict)
+    pd_pending: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+    #: Opsgenie sections (teams, schedules, ...) of every file read, with their file
+    opsgenie: dict[str, list[tuple[dict[str, Any], str]]] = field(default_factory=dict)
 
     def warn(self, path: str, key: str, why: str) -> None:
         self.warnings.append(printable(f"{path}: {key}: {why}"))
@@ -67,6 +84,25 @@ class Fragment:
         self._slo_origin[key] = path
         self.slos.append(entry)
 
+    def person(self, name: str, display: str | None = None) -> dict[str, Any]:
+        """The responder entry of person *name* (a stub made on first mention)."""
+        ident = slug(name)
+        entry = self.responders.setdefault(ident, {"name": ident})
+        if display and display != ident:
+            entry.setdefault("display_name", display)
+        return entry
+
+    def oncall_item(self, section: str, entry: dict[str, Any], path: str) -> None:
+        """Add a service, policy or schedule; a name defined twice names both files."""
+        key = (section, entry["name"])
+        if key in self._oncall_origin:
+            raise ScenarioError(
+                f"{path}: {section[:-1].replace('_', ' ')} {entry['name']!r} is also defined in "
+                f"{self._oncall_origin[key]} (rename one)"
+            )
+        self._oncall_origin[key] = path
+        self.oncall[section].append(entry)
+
     def severity(self, word: str, sev: str) -> None:
         self.severities.setdefault(slug(word), sev)
 
@@ -77,6 +113,15 @@ class Fragment:
             out["severities"] = dict(self.severities)
         if self.alertmanager is not None:
             out["alertmanager"] = self.alertmanager
+        if self.responders:
+            out["responders"] = list(self.responders.values())
+        if self.oncall["escalation_policies"]:
+            pd = {k: list(v) for k, v in self.oncall.items() if v}
+            if not pd.get("services"):  # a policy alone: a service of each name runs it
+                pd["services"] = [
+                    {"name": p["name"], "escalation_policy": p["name"]} for p in pd["escalation_policies"]
+                ]
+            out["pagerduty"] = {k: pd[k] for k in ONCALL_SECTIONS if k in pd}
         return out
 
     def to_yaml(self, name: str) -> str:
@@ -159,4 +204,26 @@ def detect(doc: Any) -> str | None:  # noqa: PLR0911 - one return per format
         return "rules"
     if "route" in doc or kind == "Secret":
         return "alertmanager"
+    if is_api_export(doc):
+        return "pagerduty"
+    if set(doc) & {"schedule_rotations", "escalations", "team_routing_rules"} or (
+        isinstance(doc.get("teams"), list) or (isinstance(doc.get("schedules"), list) and "timezone" in str(doc))
+    ):
+        return "opsgenie"
+    if isinstance(doc.get("services"), list) and all(isinstance(s, dict) and "team_name" in s for s in doc["services"]):
+        return "opsgenie"
     return None
+
+
+def is_api_export(doc: Any) -> bool:
+    """Whether a document is a PagerDuty REST API answer we read."""
+    if not isinstance(doc, dict):
+        return False
+    if isinstance(doc.get("schedule"), dict) and "schedule_layers" in doc["schedule"]:
+        return True
+    for key, marker in (("escalation_policies", "escalation_rules"), ("services", "escalation_policy"),
+                        ("schedules", "schedule_layers"), ("users", "email")):  # fmt: skip
+        items = doc.get(key)
+        if isinstance(items, list) and items and isinstance(items[0], dict) and marker in items[0]:
+            return True
+    return False
