@@ -146,7 +146,7 @@ def make_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="LEVEL",
-        help="drop every ack from this level's responders (repeatable, or L1,L2)",
+        help="drop every ack from this level's responders, or from one responder by name (repeatable, or L1,L2)",
     )
     parser.add_argument(
         "--ack-loss", type=_probability, default=0.0, metavar="P", help="drop any ack with probability P"

@@ -384,3 +384,24 @@ def test_a_renotified_group_pages_nobody_while_its_incident_is_open_and_triggers
         (11 * MIN + 30, "INC-001"),
         (41 * MIN + 30, "INC-002"),
     ]
+
+
+def test_an_open_incident_outlives_the_shift_that_was_paged_for_it() -> None:
+    """Daily turns of ann and bob from 2027-01-01 09:00Z: on 4 January ann until 09:00
+    (turn 2), bob from 09:00 (turn 3). One rule on the schedule (5m), num_loops 1. An incident at 08:58 pages ann,
+    who is on call then. Nobody acks (phones off): at 09:03 the policy loops and pages
+    whoever is on call then, bob; at 09:08 it is exhausted. With ann acking 3m after her
+    page, she acks at 09:01, after her shift ended: the incident is hers (a page is not
+    taken back at a hand-over)."""
+    schedule = {"name": "s", "layers": [{"start": "2027-01-01T09:00:00Z", "rotation_turn_length_seconds": 86400,
+                                         "users": ["ann", "bob"]}]}  # fmt: skip
+    pd = {"services": [{"name": "web", "escalation_policy": "p"}], "schedules": [schedule],
+          "escalation_policies": [{"name": "p", "num_loops": 1, "rules": [
+              {"escalation_delay_in_minutes": 5, "targets": [{"type": "schedule_reference", "id": "s"}]}]}]}  # fmt: skip
+    at = 8 * HOUR + 58 * MIN
+    result = run(pd, people("ann", "bob"), [(at, incident(1))], "2027-01-04T00:00:00Z")
+    assert [(e.t, e.msg.responder) for e in result.trace.of(Page)] == [(at, "ann"), (at + 5 * MIN, "bob")]
+    assert [e.t for e in result.trace.of(EscalationExhausted)] == [at + 10 * MIN]
+    crew = [{"name": "ann", "ack_after": "3m"}, {"name": "bob", "phone": "off"}]
+    result = run(pd, crew, [(at, incident(1))], "2027-01-04T00:00:00Z")
+    assert [(e.t, e.msg.by) for e in result.trace.of(IncidentAcknowledged)][:1] == [(at + 3 * MIN, "ann")]

@@ -259,6 +259,12 @@ def test_who_and_timeline_read_an_inline_config_and_bad_times_are_one_line(
     assert [g for g in got if g[1] in ("Page", "Escalated", "EscalationExhausted")] == [
         ("0s", "Page", "ann"), ("5m", "Escalated", ""), ("5m", "Page", "max"), ("10m", "EscalationExhausted", ""),
     ]  # fmt: skip
+    # by name: ann's acks and max's dropped, the same timeline
+    assert oncall_main(["timeline", str(drill), "--service", "web", "--at", "1h", "--drop-ack", "ann,max"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("│")]
+    assert [r.split("│")[3].strip() for r in rows].count("Page") == 2 and "EscalationExhausted" in rows[-1]
+    assert oncall_main(["timeline", str(drill), "--service", "web", "--drop-ack", "nobody-here"]) == 2
+    assert "no such level or responder" in capsys.readouterr().err
     assert oncall_main(["who", str(drill), "--at", "2027-01-04T10:00:00"]) == 2
     err = capsys.readouterr().err
     assert "give the offset" in err and len(err.strip().splitlines()) == 1
