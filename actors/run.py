@@ -39,6 +39,7 @@ from bus.vtime import DurationError, format_duration, format_vtime, parse_durati
 from scenarios.budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, check_budget, format_bytes, parse_bytes
 from scenarios.checks import routing_config, unreachable_routes
 from scenarios.loader import ScenarioError, load_scenario
+from scenarios.oncall import oncall_config
 from scenarios.schema import MAX_SEED, Scenario
 
 __all__ = ["main"]
@@ -323,7 +324,8 @@ def _run(
 
         runtime.bus.trace.sinks.append(to_file)
     console = make_console(args)
-    ladder = scenario.escalation
+    oncall = oncall_config(scenario, args.scenario)
+    first = oncall.policies[oncall.services[oncall.default_service].policy] if oncall is not None else None
     view = TraceView(
         console,
         start=scenario.start,
@@ -333,7 +335,7 @@ def _run(
         tree=args.tree,
         quiet=args.quiet,
         live_panel=not args.svg,  # a recording keeps every refresh of the panel: picture the lines
-        escalate_after={lv.name: lv.escalate_after for lv in ladder.levels} if ladder else {},
+        escalate_after={rule.name: rule.delay for rule in first.rules} if first is not None else {},
     )
     views.append(view)
     runtime.bus.trace.sinks.append(view)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from actors.domain.rules import PRESETS
 from scenarios.loader import ScenarioError
+from scenarios.oncall import oncall_config
 from scenarios.schema import Scenario
 
 __all__ = [
@@ -102,13 +103,18 @@ def estimate(scenario: Scenario, until: float | None = None) -> Estimate:
             buckets += sum(min(size, math.ceil(size / per_step) + 1) for size in counts)
     samples = ticks * instances
     pager_cycles = 0
-    ladder = scenario.escalation
-    if ladder is not None:
-        # Every incident (one per SLO and service, and per ticket) can cycle through the
-        # ladder again after each ack timeout, up to until.
+    try:
+        oncall = oncall_config(scenario, "scenario")
+    except ScenarioError:  # a bad reference: the checks name it, with the file, before a run
+        oncall = None
+    if oncall is not None:
+        # Every incident (one per SLO and service, and per ticket) can cycle through its
+        # policy again after each ack timeout, up to until.
         incidents = instances + sum(1 for e in scenario.events if e.ticket is not None)
-        shortest = min([ladder.ack_timeout, *(lv.escalate_after for lv in ladder.levels)])
-        rungs = sum(len(lv.targets) for lv in ladder.levels) * (ladder.repeat + 1)
+        delays = [r.delay for p in oncall.policies.values() for r in p.rules]
+        timeouts = [s.ack_timeout for s in oncall.services.values() if s.ack_timeout is not None]
+        shortest = min([*timeouts, *delays])
+        rungs = max(sum(len(r.targets) for r in p.rules) * (p.num_loops + 1) for p in oncall.policies.values())
         pager_cycles = incidents * (math.floor(horizon / shortest) + rungs)
     messages = samples + 4 * pager_cycles + 20 * len(scenario.events) + 10 * instances + 1000
     return Estimate(samples=samples, buckets=buckets, messages=messages, pager_cycles=pager_cycles)

@@ -288,7 +288,7 @@ class TraceView:
         for m in metrics.values():
             notes = []
             if m.exhausted:
-                notes.append("LADDER EXHAUSTED")
+                notes.append("LADDER EXHAUSTED" + (" (handed off, nobody left)" if m.exhausted_why else ""))
             if m.dropped_acks:
                 notes.append(f"{m.dropped_acks} ack(s) dropped")
             if m.source == "ticket":

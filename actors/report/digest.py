@@ -67,6 +67,8 @@ class IncidentMetrics:
     #: Copies of its acks that fault rules dropped.
     dropped_acks: int = 0
     exhausted: bool = False
+    #: Why the policy ran out, when it is not that nobody acked (a hand-off at the last rule).
+    exhausted_why: str = ""
     tickets: list[str] = field(default_factory=list)
 
     @property
@@ -202,6 +204,7 @@ def _exhausted(d: Digest, env: Envelope[Any]) -> None:
     m = d.incidents.get(msg.incident)
     if m is not None:
         m.exhausted = True
+        m.exhausted_why = msg.reason
 
 
 def _resolved(d: Digest, env: Envelope[Any]) -> None:

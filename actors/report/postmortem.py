@@ -233,7 +233,7 @@ def _response(s: Story) -> list[str]:
     ]
     lines += [f"- {_role(h.level).capitalize()} handed off: {h.reason}." for h in s.handoffs]
     if m.exhausted:
-        lines.append("- The escalation ladder was exhausted: nobody acknowledged.")
+        lines.append(f"- The escalation ladder was exhausted: {m.exhausted_why or 'nobody acknowledged'}.")
     if m.time_to_resolve is not None:
         lines.append(f"- Time to resolve: {format_duration(m.time_to_resolve)}.")
     return lines
@@ -255,8 +255,10 @@ def _action_items(s: Story) -> list[str]:
         f"Close the gap: {s.gap}.",
         f"Keep regression-{s.f.opened.incident} in the eval set (added by this postmortem).",
     ]
-    if m.dropped_acks or m.exhausted:
+    if m.dropped_acks or (m.exhausted and not m.exhausted_why):
         items.append("Test the paging path of every level (acks were lost) and add a backup target per level.")
+    elif m.exhausted:
+        items.append("Give the last level someone who can finish, or a runbook step it may run.")
     if s.handoffs:
         items.append(
             "Let the first level run the runbook's first play, or route this symptom straight to the level that can."
