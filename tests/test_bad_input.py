@@ -201,42 +201,56 @@ CASES: dict[str, tuple[str, str]] = {
         "services[0].name: 'my api': ' ' is not allowed in a name",
     ),
     "pagerduty: unknown time zone": (
-        "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
-        "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: schedule_reference, id: s}]}]}], "
-        "schedules: [{name: s, time_zone: Mars/Olympus, layers: [{start: '2027-01-01T00:00:00Z', rotation_turn_length_seconds: 60, users: [ann]}]}]}\n",
+        (
+            "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
+            "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: schedule_reference, id: s}]}]}], "
+            "schedules: [{name: s, time_zone: Mars/Olympus, layers: [{start: '2027-01-01T00:00:00Z', rotation_turn_length_seconds: 60, users: [ann]}]}]}\n"
+        ),
         "unknown time zone 'Mars/Olympus'",
     ),
     "pagerduty: a target nobody defined": (
-        "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
-        "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: bob}]}]}]}\n",
+        (
+            "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
+            "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: bob}]}]}]}\n"
+        ),
         "pagerduty.escalation_policies[0].rules[0].targets[0].id: no user named 'bob' (add it under responders:)",
     ),
     "pagerduty: a turn of zero seconds": (
-        "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
-        "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: ann}]}]}], "
-        "schedules: [{name: s, layers: [{start: '2027-01-01T00:00:00Z', rotation_turn_length_seconds: 0, users: [ann]}]}]}\n",
+        (
+            "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
+            "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: ann}]}]}], "
+            "schedules: [{name: s, layers: [{start: '2027-01-01T00:00:00Z', rotation_turn_length_seconds: 0, users: [ann]}]}]}\n"
+        ),
         "rotation_turn_length_seconds",
     ),
     "pagerduty: a layer start without an offset": (
-        "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
-        "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: ann}]}]}], "
-        "schedules: [{name: s, layers: [{start: '2027-01-01T00:00:00', rotation_turn_length_seconds: 60, users: [ann]}]}]}\n",
+        (
+            "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
+            "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: ann}]}]}], "
+            "schedules: [{name: s, layers: [{start: '2027-01-01T00:00:00', rotation_turn_length_seconds: 60, users: [ann]}]}]}\n"
+        ),
         "an instant needs an offset",
     ),
     "pagerduty: a service on no policy": (
-        "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: q}], "
-        "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: ann}]}]}]}\n",
+        (
+            "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: q}], "
+            "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: ann}]}]}]}\n"
+        ),
         "pagerduty.services[0].escalation_policy: no policy named 'q' (one of: p)",
     ),
     "pagerduty: num_loops above 9": (
-        "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
-        "escalation_policies: [{name: p, num_loops: 10, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: ann}]}]}]}\n",
+        (
+            "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
+            "escalation_policies: [{name: p, num_loops: 10, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: ann}]}]}]}\n"
+        ),
         "num_loops",
     ),
     "pagerduty: both ladders": (
-        "name: x\nresponders: [{name: ann, level: L1}]\nescalation: {levels: [{name: L1, targets: [ann], escalate_after: 5m}]}\n"
-        "pagerduty: {services: [{name: web, escalation_policy: p}], "
-        "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: ann}]}]}]}\n",
+        (
+            "name: x\nresponders: [{name: ann, level: L1}]\nescalation: {levels: [{name: L1, targets: [ann], escalate_after: 5m}]}\n"
+            "pagerduty: {services: [{name: web, escalation_policy: p}], "
+            "escalation_policies: [{name: p, rules: [{escalation_delay_in_minutes: 5, targets: [{type: user_reference, id: ann}]}]}]}\n"
+        ),
         "give either escalation: or pagerduty:, not both",
     ),
 }
