@@ -268,7 +268,7 @@ class Correlator(Actor):
             elif joined is not None:  # the open cause cannot explain it: its own incident
                 new.setdefault(service, []).append(held)
             else:
-                new.setdefault(topology.first_member(first), []).append(held)
+                new.setdefault(self._root_name(first), []).append(held)
         new = self._common_causes(new)
         # Within an incident, alerts come service by service, in the order each service
         # first alerted: deterministic, and no per-alert sort.
@@ -276,6 +276,20 @@ class Correlator(Actor):
             self._join(self.incidents[incident_id], groups)
         for root, groups in new.items():
             self._open(root, groups)
+
+    def _root_name(self, rank: int) -> str:
+        """The service an incident rooted at component *rank* is named after: the service
+        itself; in a cycle, the alerting member that calls a dependency outside the cycle
+        (where a failure below comes in), else the first alerting member, by name."""
+        topology = self.topology
+        first = topology.first_member(rank)
+        group = topology.component(first)
+        if len(group) == 1:
+            return first
+        alerting = [m for m in sorted(group) if m in self.firing_services]
+        inside = set(group)
+        calling = [m for m in alerting if any(d not in inside for d in topology.graph.successors(m))]
+        return (calling or alerting or [first])[0]
 
     def _flush_each(self, by_service: dict[str, Held]) -> None:
         """Topology inhibition off: every alerting service is its own root (its alerts join
@@ -401,7 +415,12 @@ class Correlator(Actor):
         incident.severity = worst(*severities)
         incident.action = "page" if page else "ticket"
         inhibited = incident.alert_count - 1
-        title = f"{root} {lead.symptom}" + (f" (+{inhibited} symptom alerts inhibited)" if inhibited else "")
+        cycle = [m for m in sorted(self.topology.component(root)) if m != root] if root in self.topology else []
+        title = (
+            f"{root} {lead.symptom}"
+            + (f" (in a cycle with {', '.join(cycle)})" if cycle else "")
+            + (f" (+{inhibited} symptom alerts inhibited)" if inhibited else "")
+        )
         self.send(
             IncidentOpened(
                 incident=incident.id,

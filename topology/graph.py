@@ -235,13 +235,20 @@ class Topology:
         impact: Mapping[str, float] | None = None,
         floor: Mapping[str, float] | None = None,
     ) -> dict[str, float]:
-        """Each service's health: its own, times one factor per dependency outside its cycle.
+        """Each service's health: its own, times one factor per service it depends on.
 
-        A dependency at health h costs its dependent a factor ``1 - impact * (1 - h)``;
-        ``impact`` (default 1) is how much of the dependent's work needs that dependency.
-        A ``floor`` (a mitigation in place) lifts a service to at least that health, and its
-        dependents see the lifted value. Edges inside a cycle are not followed (a cycle
-        cannot make itself worse forever).
+        A dependency at health h costs its dependent a factor ``1 - k * (1 - h)``, where
+        ``k`` (the dependent's ``impact``, default 1) is how much of its work needs its
+        dependencies; several failed dependencies multiply (two at 0.5 with k = 1 leave
+        0.25). A ``floor`` (a mitigation in place) lifts a service to at least that health,
+        and its dependents see the lifted value.
+
+        Inside a cycle (a strongly connected component) every member depends on every
+        other: each member takes one factor per other member, from that member's own
+        health (after its floor), and one factor per dependency outside the cycle that any
+        member has, from that dependency's final health. Each factor is taken once, so a
+        cycle cannot make itself worse forever, and a failure anywhere in or below the
+        cycle reaches every member, as the blast radius says.
         """
         mapping, members, order, _ = self._condensation
         impact = impact or {}
@@ -249,12 +256,27 @@ class Topology:
         result: dict[str, float] = {}
         graph = self.graph
         for c in order:
-            for service in members[c]:
+            group = members[c]
+            if len(group) == 1:
+                (service,) = group
                 value = own.get(service, 1.0)
                 k = impact.get(service, 1.0)
                 for dep in graph.successors(service):
-                    if mapping[dep] != c:
+                    if dep != service:
                         value *= 1.0 - k * (1.0 - result[dep])
+                lifted = floor.get(service)
+                result[service] = value if lifted is None else max(value, lifted)
+                continue
+            outside = sorted({d for m in group for d in graph.successors(m) if mapping[d] != c})
+            inner = {m: max(own.get(m, 1.0), floor.get(m, 0.0)) for m in group}
+            for service in group:
+                k = impact.get(service, 1.0)
+                value = own.get(service, 1.0)
+                for other in group:
+                    if other != service:
+                        value *= 1.0 - k * (1.0 - inner[other])
+                for dep in outside:
+                    value *= 1.0 - k * (1.0 - result[dep])
                 lifted = floor.get(service)
                 result[service] = value if lifted is None else max(value, lifted)
         return result
