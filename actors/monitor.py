@@ -77,6 +77,11 @@ class SloState:
     longest: str = "slow"
     labels: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def page_at(self) -> float:
+        """The lowest burn rate the policy pages at."""
+        return min(self.policy.page_fast, self.policy.page_slow)
+
     def reset(self) -> None:
         """Empty windows of the same lengths, and no alert firing."""
         self.windows = {k: _fresh(w) for k, w in self.windows.items()}
@@ -118,6 +123,15 @@ class TieredSlo:
     def __post_init__(self) -> None:
         self.states = [RuleState() for _ in self.rules]
         self._names = {length: window_name(length) for length in self.windows}
+        factors = [
+            tier.factor
+            for rule, (_, action) in zip(self.rules, self.severities, strict=True)
+            if action == "page"
+            for tier in rule.tiers
+            if not tier.absent
+        ]
+        #: the lowest burn rate a paging rule pages at (None: no rule pages)
+        self.page_at: float | None = min(factors) if factors else None
 
     def reset(self) -> None:
         self.windows = {k: TimeWindow(w.length, w.step) for k, w in self.windows.items()}
@@ -237,9 +251,12 @@ def _report(
     burns: dict[str, float],
     action: PolicyAction,
     severity: AlertSeverity | None,
+    paging: bool = False,
 ) -> SliReported:
     """One sample of one SLO, as the trace records it."""
     return SliReported(
+        paging=paging,
+        page_at=state.page_at,
         slo=state.name,
         service=state.service,
         symptom=state.symptom,
@@ -350,7 +367,7 @@ class Monitor(Actor):
             burns = state.burns()
             action, severity, reason = state.decide(burns)
             shown = {k: round(v, 4) for k, v in burns.items()}
-            said.append(_report(state, sli, 1.0 - burns[state.longest], shown, action, severity))
+            said.append(_report(state, sli, 1.0 - burns[state.longest], shown, action, severity, action == "page"))
             self._transition(state, action, severity, reason, sli, burns, said)
         self.send_many(said)
 
@@ -368,7 +385,13 @@ class Monitor(Actor):
             if change is not None:
                 changes.append(self._rule_message(state, rule, rs, change, severity, action, sli, shown))
         budget = state.budget.remaining(now)
-        said.append(_report(state, sli, budget, shown, worst[1] if worst else "ok", worst[0] if worst else None))
+        paging = any(
+            action == "page" and any(tier.burning(burns) for tier in rule.tiers)
+            for rule, (_, action) in zip(state.rules, state.severities, strict=True)
+        )
+        said.append(
+            _report(state, sli, budget, shown, worst[1] if worst else "ok", worst[0] if worst else None, paging)
+        )
         said.extend(changes)
 
     def _rule_message(

@@ -45,9 +45,11 @@ class Work:
     steps: list[StepDef]
     runbook: str | None
     tried: list[str] = field(default_factory=list)
-    #: Virtual time the last step took effect; the next SLI report after it decides.
+    #: Virtual time the last step took effect; the SLI reports after it decide.
     awaiting: float | None = None
     last_sli: float | None = None
+    #: Reports in a row since then in which no paging rule burned.
+    calm: int = 0
 
 
 class Responder(Actor):
@@ -264,26 +266,46 @@ class Responder(Actor):
         work.awaiting = self.now
 
     def on_sli_reported(self, msg: SliReported, env: Envelope[SliReported]) -> None:
+        """After a step took effect, each report of the incident's SLO decides (README,
+        "Recovery"): recovered once no paging rule has burned for ``recovery_hold``
+        reports in a row (ticket tiers do not gate it, and one lucky sample cannot pass for
+        a recovery); else a sample below the objective with a step left: the next step; no
+        step left and a sample burning at a paging rate while a paging rule burns: hand
+        off; otherwise wait for the windows to clear."""
         for work in list(self.work.values()):
             page = work.page
             if work.awaiting is None or env.t <= work.awaiting:
                 continue
             if msg.service != page.service or msg.symptom != page.symptom:
                 continue
-            work.awaiting = None
             work.last_sli = msg.sli
-            if msg.sli >= msg.objective:
-                self.work.pop(page.incident, None)
-                self.send(
-                    IncidentResolved(
-                        incident=page.incident,
-                        by=self.name,
-                        reason=f"SLI {msg.sli:.1%} back within its {msg.objective:.1%} SLO after {len(work.tried)} step(s)",
-                    ),
-                    incident=page.incident,
-                )
-            else:
+            work.calm = 0 if msg.paging else work.calm + 1
+            if work.calm >= self.profile.recovery_hold:
+                self._recovered(work, msg)
+                continue
+            left = any(s.name not in work.tried for s in work.steps)
+            burn = (1.0 - msg.sli) / (1.0 - msg.objective) if msg.objective < 1 else 0.0
+            hopeless = msg.paging and msg.page_at is not None and burn > msg.page_at
+            if (left and msg.sli < msg.objective) or (not left and hopeless):
+                work.awaiting, work.calm = None, 0
                 self._next_step(work)
+
+    def _recovered(self, work: Work, msg: SliReported) -> None:
+        page = work.page
+        work.awaiting = None
+        self.work.pop(page.incident, None)
+        self.send(
+            IncidentResolved(
+                incident=page.incident,
+                by=self.name,
+                reason=(
+                    f"recovered: no paging rule burned for {work.calm} report(s) after {len(work.tried)} step(s) "
+                    f"(SLI {msg.sli:.1%}, objective {msg.objective:.1%})"
+                ),
+            ),
+            incident=page.incident,
+        )
+        self._free()
 
     def _hand_off(self, work: Work, reason: str) -> None:
         page = work.page

@@ -240,6 +240,12 @@ class SliReported(Message):
     action: PolicyAction
     #: The alert's severity when the policy tickets or pages.
     severity: AlertSeverity | None
+    #: Whether a paging rule's condition holds on this sample (a paging tier's short window
+    #: above its threshold; the two-window policy: it says page). False: the pager's rules
+    #: would be inactive, which is what a responder calls recovered.
+    paging: bool = False
+    #: The lowest burn rate any of its paging rules pages at (None: none pages).
+    page_at: float | None = None
 
     def summary(self) -> str:
         burns = ", ".join(f"{k} {v:.1f}x" for k, v in self.burns.items())

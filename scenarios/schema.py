@@ -370,6 +370,9 @@ class ResponderDef(Strict):
     when_busy: Literal["wait", "hand_off"] = Field(
         "wait", description="a page while at capacity: ack it once free (wait), or hand it off at once"
     )
+    recovery_hold: int = Field(
+        2, ge=1, le=1000, description="SLO reports in a row with no paging rule burning before they call it recovered"
+    )
 
 
 class LevelDef(Strict):

@@ -139,6 +139,14 @@ class Tier:
         short = burns[self.short]
         return short is not None and short > self.factor
 
+    def burning(self, burns: dict[float, float | None]) -> bool:
+        """Whether its short window (its only one, if single) is above the threshold: what
+        keeps a paging rule active. An absent-data condition never counts."""
+        if self.absent:
+            return False
+        burn = burns[self.short if self.short is not None else self.long]
+        return burn is not None and burn > self.factor
+
 
 @dataclass(frozen=True)
 class AlertRule:
