@@ -343,6 +343,8 @@ def _run(
         # The wall clock enters here only, to pace --speed; the simulation never reads it.
         result = runtime.run(speed=args.speed, pacer=(time.monotonic, time.sleep))
     code = report(scenario, args, result, view)
+    if (args.only or args.incident) and view.shown == 0 and not args.quiet:
+        _unmatched(args, result)
     if view.failure is not None:
         _error(f"the console stopped printing during the run ({view.failure}); the run went on")
     try:
@@ -367,6 +369,19 @@ def _run(
         return EXIT_CRASH if code == EXIT_CRASH else EXIT_INPUT
     view.say([f"wrote {path}" for path in written])
     return code
+
+
+def _unmatched(args: argparse.Namespace, result: RunResult) -> None:
+    """Say on stderr that --only / --incident let nothing through, and what there was."""
+    kinds = sorted({env.kind for env in result.trace})
+    incidents = sorted({env.incident for env in result.trace if env.incident})
+    parts = []
+    if args.only:
+        parts.append(f"--only {args.only} matched no message kind (kinds in this run: {', '.join(kinds)})")
+    if args.incident:
+        parts.append(f"--incident {args.incident} matched no incident (incidents: {', '.join(incidents) or 'none'})")
+    with contextlib.suppress(OSError):
+        print(f"warning: {printable('; '.join(parts))}", file=sys.stderr, flush=True)
 
 
 def _error(line: str) -> None:

@@ -68,6 +68,10 @@ LOUD = {
 }
 
 
+#: Lines of a run (one kind, sender and instant) printed before the rest fold into one.
+FOLD_HEAD = 2
+
+
 @dataclass
 class OpenIncident:
     """One open incident as the live panel shows it."""
@@ -120,9 +124,9 @@ class Status:
         slos = Table(title="SLOs", expand=True, box=None)
         for col in ("slo", "SLI", "budget", "burn"):
             slos.add_column(col)
-        rank = {"page": 0, "ticket": 1, "ok": 2}
-        worst = sorted(self.slos.items(), key=lambda kv: (rank[kv[1].action], kv[1].sli, kv[0]))[:8]
-        for name, r in worst:  # the eight in the worst shape
+        # the eight burning fastest first (the root of a storm burns hardest), then by name
+        worst = sorted(self.slos.items(), key=lambda kv: (-max(kv[1].burns.values(), default=0.0), kv[0]))[:8]
+        for name, r in worst:
             style = "red" if r.action == "page" else "yellow" if r.action == "ticket" else ""
             burns = " ".join(f"{k} {v:.1f}x" for k, v in r.burns.items())
             slos.add_row(_cell(name), f"{r.sli:.1%}", f"{r.budget_remaining:.0%}", _cell(burns), style=style)
@@ -197,6 +201,13 @@ class TraceView:
         #: Why the view stopped printing, if it failed (the run went on without it).
         self.failure: str | None = None
         self._live: Live | None = None
+        #: How many lines the filters let through (none, with a filter: the run says so).
+        self.shown = 0
+        #: The run of lines of one kind, sender and instant being folded: its first line's
+        #: envelope and the envelopes held back after the first FOLD_HEAD.
+        self._run: tuple[str, str, float] | None = None
+        self._held: list[Envelope[Message]] = []
+        self._run_count = 0
         if live_panel and console.is_terminal and not quiet:
             self._live = Live(self.status.render(), console=console, auto_refresh=False, transient=False)
 
@@ -208,6 +219,11 @@ class TraceView:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if not self.quiet:
+            try:
+                self._fold()
+            except OSError:
+                self.gone()
         if self._live is not None:
             self._live.update(self.status.render(), refresh=True)
             self._live.stop()
@@ -228,7 +244,8 @@ class TraceView:
             return
         try:
             if self.wants(env):
-                self.console.print(self.line(env), soft_wrap=True, highlight=False)
+                self.shown += 1
+                self._print(env)
             if self._live is not None and moved:
                 self._live.update(self.status.render(), refresh=True)
         except OSError:  # the terminal or the pipe is gone: the run goes on, unseen
@@ -236,6 +253,39 @@ class TraceView:
         except Exception as exc:  # noqa: BLE001 - a view must never change the simulation
             self.failure = f"{type(exc).__name__}: {exc}"
             self.gone()
+
+    def _print(self, env: Envelope[Message]) -> None:
+        """Print a line; without --verbose, a run of more than FOLD_HEAD + 1 lines of one
+        kind from one sender at one instant (an alert storm) folds into its first lines
+        and one line saying how many more, and from which services."""
+        key = (env.kind, env.sender, env.t)
+        if key != self._run:
+            self._fold()
+            self._run, self._run_count = key, 0
+        self._run_count += 1
+        if self.verbose or self._run_count <= FOLD_HEAD:
+            self.console.print(self.line(env), soft_wrap=True, highlight=False)
+        else:
+            self._held.append(env)
+
+    def _fold(self) -> None:
+        """End the current run: print what was held back, folded when there is more than one."""
+        held, self._held = self._held, []
+        if len(held) == 1:
+            self.console.print(self.line(held[0]), soft_wrap=True, highlight=False)
+        elif held:
+            services = list(
+                dict.fromkeys(str(getattr(e.msg, "service", "")) for e in held if getattr(e.msg, "service", ""))
+            )
+            where = ""
+            if services:
+                shown = ", ".join(services[:4]) + (f" +{len(services) - 4}" if len(services) > 4 else "")
+                where = f" from {len(services)} service(s): {shown}"
+            text = Text(f"{'':>13}  ", style="dim")
+            text.append(
+                printable(f"... and {len(held)} more {held[0].kind}{where} (--verbose shows each)"), style="dim"
+            )
+            self.console.print(text, soft_wrap=True, highlight=False)
 
     def gone(self) -> None:
         """The output is closed: print nothing more (the exit code still tells)."""
