@@ -22,6 +22,7 @@ scenario), ``ReleaseLive`` (the release manager) and ``MitigationApplied`` (resp
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -252,9 +253,12 @@ def _report(
     action: PolicyAction,
     severity: AlertSeverity | None,
     paging: bool = False,
+    slices: tuple[float | None, float | None] = (None, None),
 ) -> SliReported:
     """One sample of one SLO, as the trace records it."""
+    extra = {"canary_sli": slices[0], "stable_sli": slices[1]} if slices[0] is not None else {}
     return SliReported(
+        **extra,
         paging=paging,
         page_at=state.page_at,
         slo=state.name,
@@ -298,6 +302,8 @@ class Monitor(Actor):
             for state in self.slos:
                 state.reset()
         self._set_up = True
+        #: service -> (candidate weight, stable quality, candidate quality, blend) during a canary
+        self.canaries: dict[str, tuple[float, float, float, float]] = {}
         self.alert_count = 0
         self.firing = 0
         self.pending = 0  # rules holding for their for: (they may yet fire)
@@ -342,6 +348,10 @@ class Monitor(Actor):
     def on_release_live(self, msg: ReleaseLive, env: Envelope[ReleaseLive]) -> None:
         self.unsampled = True
         self.model.set_quality(msg.service, msg.quality)
+        if msg.candidate and msg.stable_quality is not None and msg.candidate_quality is not None:
+            self.canaries[msg.service] = (msg.weight, msg.stable_quality, msg.candidate_quality, msg.quality)
+        else:
+            self.canaries.pop(msg.service, None)
 
     def on_fix_applied(self, msg: FixApplied, env: Envelope[FixApplied]) -> None:
         self.model.clear_signature(msg.service, msg.signature)
@@ -357,21 +367,59 @@ class Monitor(Actor):
         said: list[Message] = []  # everything this sample says, sent together at the end
         for state in self.slos:
             total = state.requests_per_minute * self.sample_every / 60.0 * self.model.traffic(state.service)
-            level = 1.0 - state.sensitivity * (1.0 - health[state.service])
-            good = draw_good(rng, total, level)
+            canary = self.canaries.get(state.service)
+            slices: tuple[float | None, float | None] = (None, None)
+            if canary is None:
+                level = 1.0 - state.sensitivity * (1.0 - health[state.service])
+                good = draw_good(rng, total, level)
+            else:
+                good, slices = self._slices(state, total, health[state.service], canary, rng)
             state.add(now, good, total)
             sli = good / total if total else 1.0
             if isinstance(state, TieredSlo):
-                self._evaluate(state, now, sli, said)
+                self._evaluate(state, now, sli, said, slices)
                 continue
             burns = state.burns()
             action, severity, reason = state.decide(burns)
             shown = {k: round(v, 4) for k, v in burns.items()}
-            said.append(_report(state, sli, 1.0 - burns[state.longest], shown, action, severity, action == "page"))
+            said.append(
+                _report(state, sli, 1.0 - burns[state.longest], shown, action, severity, action == "page", slices)
+            )
             self._transition(state, action, severity, reason, sli, burns, said)
         self.send_many(said)
 
-    def _evaluate(self, state: TieredSlo, now: float, sli: float, said: list[Message]) -> None:
+    @staticmethod
+    def _slices(
+        state: SloState | TieredSlo,
+        total: float,
+        health: float,
+        canary: tuple[float, float, float, float],
+        rng: random.Random | None,
+    ) -> tuple[float, tuple[float | None, float | None]]:
+        """A sample of a canaried service, drawn slice by slice: the candidate serves
+        ``weight`` of the requests at its own quality, the stable release the rest at its
+        own (each slice's health: the service's, with the slice's quality in place of the
+        blend). Exact outcomes add up to the blended sample."""
+        weight, q_stable, q_candidate, q_blend = canary
+        out: list[float | None] = []
+        good = 0.0
+        for share, quality in ((weight, q_candidate), (1.0 - weight, q_stable)):
+            requests = total * share
+            own = health * quality / q_blend if q_blend > 0 else 0.0
+            level = 1.0 - state.sensitivity * (1.0 - min(1.0, own))
+            drawn = draw_good(rng, requests, level)
+            good += drawn
+            out.append(round(drawn / requests, 6) if requests else None)
+        return good, (out[0], out[1])
+
+    def _evaluate(
+        self,
+        state: TieredSlo,
+        now: float,
+        sli: float,
+        said: list[Message],
+        slices: tuple[float | None, float | None] = (None, None),
+    ) -> None:
         """Evaluate every rule of *state* at *now*, as Prometheus does (appended to *said*)."""
         burns = state.burns()
         rates = state.rates()
@@ -390,7 +438,7 @@ class Monitor(Actor):
             for rule, (_, action) in zip(state.rules, state.severities, strict=True)
         )
         said.append(
-            _report(state, sli, budget, shown, worst[1] if worst else "ok", worst[0] if worst else None, paging)
+            _report(state, sli, budget, shown, worst[1] if worst else "ok", worst[0] if worst else None, paging, slices)
         )
         said.extend(changes)
 

@@ -6,10 +6,16 @@
   naming the eval questions the bad release gets wrong).
 - Regression cases from postmortems join the eval set.
 - A canaried deploy is first scored against live on the eval set with every regression case
-  (:func:`actors.domain.canary.offline_verdict`): rejected unless it does at least as well and
-  passes them all. Then it steps through traffic weights (10% -> 50% -> 100%), each
-  analysed on the service's SLI after ``analysis``: a failure limit aborts, an inconclusive
-  analysis holds for a human, the last step promotes (``CanaryVerdict``).
+  (:func:`actors.domain.canary.offline_verdict`, the pre-deploy gate): rejected unless it
+  does at least as well and passes them all. Then it steps through traffic weights (10% ->
+  50% -> 100%), as Argo Rollouts and Flagger do: each step runs ``analysis`` long and is
+  judged on the SLI of the candidate's own slice of traffic over that window (the monitor
+  samples the slices apart), against ``success_sli`` and ``failure_sli`` (and, with
+  ``compare_stable``, against the stable slice, as Kayenta does). A failed analysis beyond
+  ``failure_limit`` (Argo's failureLimit: failures tolerated, default 0) rejects the
+  candidate; a tolerated one runs the step again; an inconclusive one pauses the rollout at
+  its weight (hold) and a pause longer than ``hold_timeout`` aborts it; the last step
+  promotes (``CanaryVerdict``).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from bus.messages import (
     SliReported,
 )
 from bus.trace import Envelope
+from bus.vocab import CanaryDecision
 from scenarios.schema import CanaryDef, ReleaseDef
 
 __all__ = ["ReleaseManager"]
@@ -45,6 +52,8 @@ class Canary:
     started: float = 0.0
     scores: tuple[float, float] = (1.0, 1.0)
     failed_cases: list[str] = field(default_factory=list)
+    #: paused by an inconclusive analysis
+    held: bool = False
 
 
 class ReleaseManager(Actor):
@@ -74,8 +83,8 @@ class ReleaseManager(Actor):
         self.bad: set[str] = set()
         self.regressions: list[RegressionCase] = []
         self.canaries: dict[str, Canary] = {}
-        #: (time, lowest SLI of the sample) per service: what a canary analysis reads
-        self.sli: dict[str, tuple[float, float]] = {}
+        #: per service, during its canary: (time, canary slice SLI, stable slice SLI) samples
+        self.slices: dict[str, list[tuple[float, float, float]]] = {}
 
     def on_start(self) -> None:
         for service in self.live:
@@ -89,9 +98,13 @@ class ReleaseManager(Actor):
 
     def _publish_live(self, service: str, canary: Canary | None = None, weight: float = 0.0) -> None:
         release = self.live[service]
-        quality = self.releases[release].quality
+        stable = self.releases[release].quality
+        quality = stable
+        extra = {}
         if canary is not None:
-            quality = (1 - weight) * quality + weight * self.releases[canary.release].quality
+            candidate = self.releases[canary.release].quality
+            quality = (1 - weight) * stable + weight * candidate
+            extra = {"stable_quality": stable, "candidate_quality": candidate}
         self.send(
             ReleaseLive(
                 service=service,
@@ -99,6 +112,7 @@ class ReleaseManager(Actor):
                 quality=round(quality, 6),
                 candidate=canary.release if canary else None,
                 weight=weight,
+                **extra,
             )
         )
 
@@ -131,11 +145,14 @@ class ReleaseManager(Actor):
         self.regressions.append(msg.case)
 
     def on_sli_reported(self, msg: SliReported, env: Envelope[SliReported]) -> None:
-        seen = self.sli.get(msg.service)
-        if seen is None or seen[0] < env.t:
-            self.sli[msg.service] = (env.t, msg.sli)
+        if msg.canary_sli is None:
+            return
+        samples = self.slices.setdefault(msg.service, [])
+        if samples and samples[-1][0] == env.t:  # several SLOs of one service: the worst
+            t, canary, stable = samples[-1]
+            samples[-1] = (t, min(canary, msg.canary_sli), min(stable, msg.stable_sli or 1.0))
         else:
-            self.sli[msg.service] = (env.t, min(seen[1], msg.sli))
+            samples.append((env.t, msg.canary_sli, msg.stable_sli if msg.stable_sli is not None else 1.0))
 
     # --- the canary ----------------------------------------------------------------------
 
@@ -160,36 +177,57 @@ class ReleaseManager(Actor):
     def _step(self, canary: Canary) -> None:
         weight = self.canary_def.steps[canary.step]
         canary.started = self.now
+        self.slices.pop(canary.service, None)
         self._publish_live(canary.service, canary, weight)
         self.call_later(self.canary_def.analysis, self._analyse, canary)
 
     def _analyse(self, canary: Canary) -> None:
-        weight = self.canary_def.steps[canary.step]
-        success = self.canary_def.success_sli or self.objectives.get(canary.service, 0.99)
-        failure = self.canary_def.failure_sli or success - 0.05
-        seen = self.sli.get(canary.service)
-        sli = seen[1] if seen is not None and seen[0] > canary.started else None
+        spec = self.canary_def
+        weight = spec.steps[canary.step]
+        success = spec.success_sli or self.objectives.get(canary.service, 0.99)
+        failure = spec.failure_sli or success - 0.05
+        window = [s for s in self.slices.get(canary.service, []) if s[0] > canary.started]
+        sli = round(sum(s[1] for s in window) / len(window), 6) if window else None
+        stable = round(sum(s[2] for s in window) / len(window), 6) if window else None
         result = analyse(sli, success, failure)
-        self.send(CanaryStep(release=canary.release, weight=weight, sli=sli, result=result))
+        why = f"canary SLI {sli:.2%} over {len(window)} sample(s)" if sli is not None else "no sample of the canary"
+        trails = sli is not None and stable is not None and stable - sli > spec.stable_tolerance
+        if result != "fail" and spec.compare_stable and trails:
+            result = "fail"
+            why = f"{why} trails the stable slice's {stable:.2%} by more than {spec.stable_tolerance:.1%}"
+        self.send(
+            CanaryStep(release=canary.release, weight=weight, sli=sli, result=result, stable_sli=stable, reason=why)
+        )
         if result == "fail":
             canary.failures += 1
-            if canary.failures >= self.canary_def.failure_limit:
-                self._verdict(canary, "abort", f"SLI {sli:.1%} under {failure:.1%} at {weight:.0%} of traffic")
+            if canary.failures > spec.failure_limit:
+                self.bad.add(canary.release)
+                reason = f"{why}, under {failure:.1%}" if sli is not None and sli < failure else why
+                self._verdict(canary, "reject", f"{reason} at {weight:.0%} of traffic")
                 return
-            self._step(canary)
+            self._step(canary)  # a failure tolerated: the step runs again
         elif result == "inconclusive":
-            self._verdict(canary, "hold", f"inconclusive at {weight:.0%} of traffic: holding for a human")
-        elif canary.step + 1 < len(self.canary_def.steps):
+            canary.held = True
+            self._verdict(canary, "hold", f"{why}, between {failure:.1%} and {success:.1%} at {weight:.0%}: paused")
+            self.call_later(spec.hold_timeout, self._hold_timeout, canary)
+        elif canary.step + 1 < len(spec.steps):
             canary.step += 1
             self._step(canary)
         else:
             self.live[canary.service] = canary.release
             self.good.setdefault(canary.service, []).append(canary.release)
-            self._verdict(canary, "promote", f"passed {len(self.canary_def.steps)} steps up to 100% of traffic")
+            self._verdict(canary, "promote", f"passed {len(spec.steps)} steps up to 100% of traffic")
 
-    def _verdict(self, canary: Canary, verdict: str, reason: str) -> None:
-        self.canaries.pop(canary.release, None)
-        if verdict != "hold":
+    def _hold_timeout(self, canary: Canary) -> None:
+        if self.canaries.get(canary.release) is canary and canary.held:
+            self._verdict(
+                canary, "abort", f"paused longer than {self.canary_def.hold_timeout:g}s: aborted, stable only"
+            )
+
+    def _verdict(self, canary: Canary, verdict: CanaryDecision, reason: str) -> None:
+        if verdict != "hold":  # a held canary keeps its weight (and its place) until it is decided
+            self.canaries.pop(canary.release, None)
+            self.slices.pop(canary.service, None)
             self._publish_live(canary.service)
         self.send(
             CanaryVerdict(

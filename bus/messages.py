@@ -246,6 +246,11 @@ class SliReported(Message):
     paging: bool = False
     #: The lowest burn rate any of its paging rules pages at (None: none pages).
     page_at: float | None = None
+    #: During a canary: the SLI of the candidate's own slice of traffic, and of the stable
+    #: release's slice (None: no canary).
+    canary_sli: float | None = None
+    #: The stable release's slice (None: no canary).
+    stable_sli: float | None = None
 
     def summary(self) -> str:
         burns = ", ".join(f"{k} {v:.1f}x" for k, v in self.burns.items())
@@ -886,6 +891,10 @@ class ReleaseLive(Message):
     candidate: str | None = None
     #: The candidate's share of traffic, 0..1.
     weight: float = 0.0
+    #: During a canary: the live release's own quality.
+    stable_quality: float | None = None
+    #: During a canary: the candidate's own quality.
+    candidate_quality: float | None = None
 
     def summary(self) -> str:
         if self.candidate:
@@ -940,13 +949,17 @@ class CanaryStep(Message):
     release: str
     #: The candidate's share of traffic, 0..1.
     weight: float
-    #: The service's SLI at the step (None: no sample yet).
+    #: The SLI of the candidate's own traffic over the step's analysis window (None: no sample).
     sli: float | None
     #: The analysis: pass, fail or inconclusive.
     result: CanaryResult
+    #: The stable release's slice over the same window.
+    stable_sli: float | None = None
+    #: Why, in words.
+    reason: str = ""
 
     def summary(self) -> str:
-        sli = "no SLI" if self.sli is None else f"SLI {self.sli:.1%}"
+        sli = "no SLI" if self.sli is None else f"canary SLI {self.sli:.1%}"
         return f"canary {self.release} at {self.weight:.0%}: {sli} -> {self.result}"
 
 

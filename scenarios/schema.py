@@ -654,7 +654,14 @@ class CanaryDef(Strict):
     analysis: Duration = Field(300.0, description="how long each step runs before its analysis")
     success_sli: Fraction | None = Field(None, description="pass at or above this SLI (default: the SLO objective)")
     failure_sli: Fraction | None = Field(None, description="fail below this SLI (default: success_sli - 0.05)")
-    failure_limit: int = Field(1, ge=1, le=1000, description="failed analyses that abort the canary")
+    failure_limit: int = Field(
+        0, ge=0, le=1000, description="failed analyses tolerated (Argo's failureLimit): one more rejects the candidate"
+    )
+    compare_stable: bool = Field(
+        False, description="also fail a step whose canary SLI trails the stable slice's by more than stable_tolerance"
+    )
+    stable_tolerance: Fraction = Field(0.01, description="how far the canary's SLI may trail the stable slice's")
+    hold_timeout: Duration = Field(1800.0, description="an inconclusive canary pauses; paused longer, it aborts")
 
     @model_validator(mode="after")
     def _steps(self) -> CanaryDef:
