@@ -44,6 +44,7 @@ from bus.messages import (
     Message,
     Notified,
     Placement,
+    SliReported,
     TicketFiled,
     TicketTriaged,
 )
@@ -111,7 +112,13 @@ class Correlator(Actor):
     """Collapses alert storms into incidents over the dependency graph; triages tickets."""
 
     family = "correlator"
-    subscribes: ClassVar[tuple[type[Message], ...]] = (AlertFired, AlertResolved, TicketFiled, IncidentResolved)
+    subscribes: ClassVar[tuple[type[Message], ...]] = (
+        AlertFired,
+        AlertResolved,
+        TicketFiled,
+        IncidentResolved,
+        SliReported,
+    )
 
     def __init__(
         self,
@@ -141,6 +148,10 @@ class Correlator(Actor):
         self._flush_timer: Timer | None = None
         #: how many alerts fire per service
         self.firing_services: dict[str, int] = {}
+        #: (service, symptom) -> alerts still firing whose incident was resolved
+        self.released: dict[tuple[str, str], list[Envelope[AlertFired]]] = {}
+        #: (slo, (service, symptom)) -> whether its last report paged
+        self.paging: dict[tuple[str, tuple[str, str]], bool] = {}
 
     def busy(self) -> str | None:
         # Called at every instant the clock jumps: O(1) but for the open incidents' scan,
@@ -204,6 +215,13 @@ class Correlator(Actor):
     def on_alert_resolved(self, msg: AlertResolved, env: Envelope[AlertResolved]) -> None:
         held = self.firing.pop(msg.fingerprint, None)
         if held is None:
+            released = self.released.get((msg.service, msg.symptom))
+            if released is not None:  # a released alert stopped: nothing to re-route any more
+                kept = [e for e in released if e.msg.fingerprint != msg.fingerprint]
+                if kept:
+                    self.released[(msg.service, msg.symptom)] = kept
+                else:
+                    del self.released[(msg.service, msg.symptom)]
             return
         left = self.firing_services[msg.service] - 1
         if left:
@@ -234,10 +252,36 @@ class Correlator(Actor):
             self._resolve(incident, self.name, f"all {incident.alert_count} alerts resolved", parent=env.seq)
 
     def on_incident_resolved(self, msg: IncidentResolved, env: Envelope[IncidentResolved]) -> None:
+        """Resolved (by a responder, the pager, or us): it takes no new alert. Its alerts
+        that still fire are released: the next time their SLO pages again (a flapping
+        dependency's next burst) they open a new incident, as Alertmanager's
+        re-notification would, instead of being held by the resolved one."""
         incident = self.incidents.get(msg.incident)
-        if incident is not None:
-            incident.resolved = True
-            self.open.pop(incident.id, None)
+        if incident is None:
+            return
+        incident.resolved = True
+        self.open.pop(incident.id, None)
+        firing, counts = self.firing, self.firing_services
+        for held in incident.held:
+            for fired in held.envs:
+                alert = fired.msg
+                if firing.get(alert.fingerprint) is not held:
+                    continue
+                del firing[alert.fingerprint]
+                left = counts[held.service] - 1
+                if left:
+                    counts[held.service] = left
+                else:
+                    del counts[held.service]
+                self.released.setdefault((alert.service, alert.symptom), []).append(fired)
+        incident.held.clear()
+
+    def on_sli_reported(self, msg: SliReported, env: Envelope[SliReported]) -> None:
+        key = (msg.service, msg.symptom)
+        was = self.paging.get((msg.slo, key))
+        self.paging[(msg.slo, key)] = msg.paging
+        if msg.paging and was is False and key in self.released:  # paging again: a new burst
+            self._take(self.released.pop(key))
 
     def _flush(self) -> None:
         """Decide the held alerts in one pass over the topology."""
@@ -524,10 +568,11 @@ class RoutedCorrelator(Correlator):
         auto-resolve): as PagerDuty does with a resolved incident's dedup key, the next
         notification that carries them triggers anew (a new incident), rather than
         updating the resolved one. Its alerts are forgotten until then."""
-        super().on_incident_resolved(msg, env)
         incident = self.incidents.get(msg.incident)
         if incident is None:
             return
+        incident.resolved = True
+        self.open.pop(incident.id, None)
         firing, latest, counts = self.firing, self.latest, self.firing_services
         for held in incident.held:
             for fired in held.envs:

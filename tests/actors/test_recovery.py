@@ -62,3 +62,43 @@ def test_the_responder_who_mitigated_resolves_once_no_paging_rule_burned_for_two
     assert (resolved.t, resolved.sender) == (last_paging + 2 * MIN, "ann")
     assert [e.msg.sli for e in reports if e.t == resolved.t] == [0.995]
     assert last_paging >= mitigated + 3 * MIN  # the 5m window had to lose the outage samples first
+
+
+def test_a_flapping_dependencys_next_burst_pages_again() -> None:
+    """One paging rule (5m window above 5x) kept firing 30m after its condition clears. The
+    cache fails at 10m: the alert fires at 11m, INC-001 opens at 11m30s and pages ann; her
+    mitigation (1m) lands at 13m30s; the 5m window loses the outage samples at 18m: calm
+    reports at 18m and 19m, she resolves at 19m. The alert still fires (kept 30m): it is
+    released, not held by the resolved incident. The cache fails again at 25m: at 26m the
+    rule pages again (its report went from calm to paging): the released alert opens
+    INC-002 at 26m30s (group_wait), which pages ann."""
+    tier = {"name": "CacheDown", "long": "5m", "factor": 5, "severity": "critical", "keep_firing_for": "30m"}
+    data = {
+        "name": "flap",
+        "until": "1h",
+        "traffic": {"requests_per_minute": 100, "outcomes": "exact"},
+        "services": [{"name": "cache"}],
+        "slos": [{"name": "avail", "service": "cache", "objective": 0.99, "policy": "custom", "tiers": [tier]}],
+        "responders": [{"name": "ann", "level": "L1", "ack_after": "1m"}],
+        "escalation": {"levels": [{"name": "L1", "targets": ["ann"], "escalate_after": "10m"}], "ack_timeout": "10h"},
+        "runbooks": {"error_rate": [{"name": "restart", "action": "mitigate", "sli": 1.0, "takes": "1m"}]},
+        "events": [
+            {"at": "10m", "fault": {"service": "cache", "health": 0.5}},
+            {"at": "15m", "recover": {"service": "cache"}},
+            {"at": "25m", "fault": {"service": "cache", "health": 0.5}},
+            {"at": "30m", "recover": {"service": "cache"}},
+        ],
+    }
+    from bus.messages import AlertFired, IncidentOpened, Page
+
+    result = build(parse_scenario(yaml.safe_dump(data), "flap.yaml")).run()
+    assert [e.t for e in result.trace.of(AlertFired)] == [11 * MIN]  # one alert, never resolved between
+    assert [(e.t, e.sender) for e in result.trace.of(IncidentResolved)][:1] == [(19 * MIN, "ann")]
+    assert [(e.t, e.msg.incident) for e in result.trace.of(IncidentOpened)] == [
+        (11 * MIN + 30, "INC-001"),
+        (26 * MIN + 30, "INC-002"),
+    ]
+    assert [(e.t, e.msg.incident) for e in result.trace.of(Page)][:2] == [
+        (11 * MIN + 30, "INC-001"),
+        (26 * MIN + 30, "INC-002"),
+    ]
