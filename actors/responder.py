@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from actors.engine.actor import Actor, Host
@@ -127,6 +128,7 @@ class Responder(Actor):
                         level=msg.level,
                         tried=list(msg.tried),
                         reason=f"busy with {busy_with}",
+                        cause="busy",
                     ),
                     to=self.pager,
                     incident=msg.incident,
@@ -233,7 +235,7 @@ class Responder(Actor):
             return
         step = remaining[0]
         if step.min_level is not None and self.rank(self.profile.level or page.level) < self.rank(step.min_level):
-            self._hand_off(work, f"{step.name!r} needs {step.min_level} or above")
+            self._hand_off(work, f"{step.name!r} needs {step.min_level} or above", "min_level")
             return
         takes = step.takes if step.takes is not None else self.profile.step_time
         self.call_later(takes, self._apply, work, step)
@@ -307,13 +309,18 @@ class Responder(Actor):
         )
         self._free()
 
-    def _hand_off(self, work: Work, reason: str) -> None:
+    def _hand_off(self, work: Work, reason: str, cause: Literal["min_level", "runbook"] = "runbook") -> None:
         page = work.page
         self.work.pop(page.incident, None)
         self.taken.add(page.incident)  # theirs no more: a later page of it is a new one
         self.send(
             HandedOff(
-                incident=page.incident, responder=self.name, level=page.level, tried=list(work.tried), reason=reason
+                incident=page.incident,
+                responder=self.name,
+                level=page.level,
+                tried=list(work.tried),
+                reason=reason,
+                cause=cause,
             ),
             to=self.pager,
             incident=page.incident,

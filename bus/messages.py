@@ -853,6 +853,9 @@ class HandedOff(Message):
     tried: list[str]
     #: Why, in words (what the console and the postmortem show).
     reason: str
+    #: Why, as a fact: a step above their level (min_level), the runbook run out or none for
+    #: it (runbook), busy with another incident (busy).
+    cause: Literal["min_level", "runbook", "busy"] = "runbook"
 
     def summary(self) -> str:
         tried = ", ".join(self.tried) or "nothing yet"

@@ -19,6 +19,7 @@ from bus.messages import (
     Deployed,
     Escalated,
     EscalationExhausted,
+    FaultCleared,
     FaultStarted,
     IncidentAcknowledged,
     IncidentOpened,
@@ -110,6 +111,8 @@ class Digest:
     alerts: list[Envelope[AlertFired]] = field(default_factory=list)
     #: Deploys and faults: what may have triggered an incident.
     changes: list[Envelope[Deployed | FaultStarted]] = field(default_factory=list)
+    #: Every fault that ended, in order.
+    cleared: list[Envelope[FaultCleared]] = field(default_factory=list)
     #: SLI samples, by service.
     sli: dict[str, list[Envelope[SliReported]]] = field(default_factory=dict)
     pages: list[Envelope[Page]] = field(default_factory=list)
@@ -238,6 +241,7 @@ _READERS: dict[type[Message], Callable[[Digest, Envelope[Any]], None]] = {
     AlertFired: lambda d, env: d.alerts.append(env),
     Deployed: lambda d, env: d.changes.append(env),
     FaultStarted: lambda d, env: d.changes.append(env),
+    FaultCleared: lambda d, env: d.cleared.append(env),
     TicketTriaged: lambda d, env: d.tickets.append(env.msg),
     StepTaken: lambda d, env: d.steps.append(env.msg.step),
     PostmortemWritten: _postmortem,

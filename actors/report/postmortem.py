@@ -23,6 +23,7 @@ from bus.messages import (
     Deployed,
     Escalated,
     FaultStarted,
+    FixApplied,
     HandedOff,
     IncidentAcknowledged,
     IncidentOpened,
@@ -65,6 +66,10 @@ class Facts:
     #: The trigger, the causal chain to the opening, and every message of the incident.
     timeline: list[Envelope[Message]]
     resolved: IncidentResolved | None
+    #: The service whose SLO the worst SLI and the budget are read from.
+    measured: str = ""
+    #: Whether a fix ran, or the fault below the root ended, before it was resolved.
+    fixed: bool = False
 
 
 def gather(trace: Trace, incident: str, topology: Topology, d: Digest | None = None) -> Facts:
@@ -93,6 +98,17 @@ def gather(trace: Trace, incident: str, topology: Topology, d: Digest | None = N
     else:
         start = first_alert.t if first_alert else opened_env.t
         reports = [e for e in d.sli.get(root, []) if e.msg.symptom == opened.symptom and start - 60 <= e.t <= end]
+    measured = root
+    if not reports:  # the root has no SLO (a suspected cause): the worst of what it hurt
+        window = [
+            e
+            for s in opened.affected
+            for e in d.sli.get(s, [])
+            if (trigger.t if trigger else opened_env.t - 60) < e.t <= end
+        ]
+        worst_service = min(window, key=lambda e: e.msg.sli).msg.service if window else None
+        reports = [e for e in window if e.msg.service == worst_service]
+        measured = worst_service or root
     worst = min((e.msg.sli for e in reports), default=None)
     burned = None
     if reports:
@@ -107,6 +123,9 @@ def gather(trace: Trace, incident: str, topology: Topology, d: Digest | None = N
         {e.seq: e for e in [*([trigger] if trigger else []), *chain, *mine]}.values(), key=lambda e: e.seq
     )
     resolved = next((e.msg for e in mine if isinstance(e.msg, IncidentResolved)), None)
+    fixed = any(isinstance(e.msg, FixApplied) for e in mine) or any(
+        e.msg.service in below and opened_env.t <= e.t <= end for e in d.cleared
+    )
     return Facts(
         opened,
         opened_env.t,
@@ -120,6 +139,8 @@ def gather(trace: Trace, incident: str, topology: Topology, d: Digest | None = N
         rollback,
         timeline,
         resolved,
+        measured,
+        fixed,
     )
 
 
@@ -145,9 +166,7 @@ class Story:
         elif trig is not None and isinstance(trig.msg, FaultStarted):
             fault = trig.msg
             sig = f" ({fault.signature})" if fault.signature else ""
-            text = (
-                f"{fault.service} began failing at {format_vtime(trig.t)}{sig}: its health fell to {fault.health:.0%}."
-            )
+            text = f"{fault.service} began failing at {format_vtime(trig.t)}{sig}: its health fell to {_pct(fault.health)}."
             gap = f"no automatic failover around {fault.service}"
         else:
             text = "No deploy or fault in the trace precedes the incident; the trigger is unknown."
@@ -161,6 +180,16 @@ class Story:
             [e.msg for e in f.timeline if isinstance(e.msg, HandedOff)],
             envelopes_of(f.timeline, Escalated),
         )
+
+
+def _pct(value: float) -> str:
+    """A share as a percentage with as many decimals as it takes not to read as a round
+    figure it is not (99.72% is not "100%")."""
+    for digits in range(5):
+        text = f"{value * 100:.{digits}f}"
+        if abs(float(text) - value * 100) < 1e-9 or (float(text) not in (0.0, 100.0) and digits >= 1):
+            return f"{text}%"
+    return f"{value * 100:.4f}%"
 
 
 def _role(level: str | None) -> str:
@@ -181,9 +210,9 @@ def _impact(s: Story) -> list[str]:
     took = format_duration(s.duration) if s.duration is not None else "still open"
     lines = [f"- Duration: {took} (opened {format_vtime(f.opened_at)})"]
     if f.worst_sli is not None:
-        lines.append(f"- Worst SLI: {f.worst_sli:.1%}")
+        lines.append(f"- Worst SLI: {f.worst_sli:.1%} ({f.measured})")
     if f.budget_burned is not None:
-        lines.append(f"- Error budget burned: {f.budget_burned:.2%} of a 30-day budget")
+        lines.append(f"- Error budget burned: {f.budget_burned:.2%} of {f.measured}'s 30-day budget")
     lines.append(f"- Services affected (blast radius of {o.root_service}): {', '.join(f.affected) or 'none'}")
     if m.tickets:
         lines.append(f"- User tickets linked: {', '.join(m.tickets)}")
@@ -255,11 +284,13 @@ def _action_items(s: Story) -> list[str]:
         f"Close the gap: {s.gap}.",
         f"Keep regression-{s.f.opened.incident} in the eval set (added by this postmortem).",
     ]
-    if m.dropped_acks or (m.exhausted and not m.exhausted_why):
+    if m.dropped_acks:
         items.append("Test the paging path of every level (acks were lost) and add a backup target per level.")
+    elif m.exhausted and not m.exhausted_why:
+        items.append("Make sure every level has someone reachable: nobody acknowledged.")
     elif m.exhausted:
         items.append("Give the last level someone who can finish, or a runbook step it may run.")
-    if s.handoffs:
+    if any(h.cause == "min_level" for h in s.handoffs):
         items.append(
             "Let the first level run the runbook's first play, or route this symptom straight to the level that can."
         )
@@ -280,15 +311,20 @@ def _lessons(s: Story) -> list[str]:
     lines += ["", "**What went wrong**", "", f"- {s.gap[0].upper()}{s.gap[1:]}."]
     if m.dropped_acks:
         lines.append("- Acknowledgements were lost on the way to the pager, so the page escalated.")
-    if s.handoffs:
+    if any(h.cause == "min_level" for h in s.handoffs):
         lines.append("- The runbook's first play needed a higher level than the one first paged.")
+    if any(h.cause == "runbook" for h in s.handoffs):
+        lines.append("- The runbook ran out before the service recovered.")
     lines += ["", "**Where we got lucky**", ""]
     if f.rollback is not None:
         lines.append(f"- A last good release ({f.rollback.to}) was there to roll back to.")
     if m.tickets:
         lines.append("- A user reported it too, which confirmed the impact.")
-    if not f.rollback and not m.tickets:
+    mitigated = any(step.action == "mitigate" for step in f.steps)
+    if not f.rollback and not m.tickets and mitigated and not f.fixed:
         lines.append("- The mitigations in the runbook were enough; the dependency itself was not fixed.")
+    elif not f.rollback and not m.tickets:
+        lines.append("- Nothing the trace shows.")
     return lines
 
 
