@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from actors.engine.actor import Actor, Host
-from bus.messages import CrashInjected, DeployRequested, DrillNote, FaultCleared, FaultStarted, TicketFiled
+from bus.messages import (
+    CrashInjected,
+    DeployRequested,
+    DrillNote,
+    EscalateIncident,
+    FaultCleared,
+    FaultStarted,
+    IncidentResolved,
+    PageAcked,
+    ReassignIncident,
+    TicketFiled,
+)
 from scenarios.schema import Event
 
 __all__ = ["Drill"]
@@ -33,6 +44,8 @@ class Drill(Actor):
 
     def _play(self, event: Event) -> None:
         self.remaining -= 1
+        if self._act(event):
+            return
         if event.note is not None:
             self.send(DrillNote(text=event.note), to=())
         elif event.fault is not None:
@@ -69,3 +82,24 @@ class Drill(Actor):
                     users_affected=t.users_affected,
                 )
             )
+
+    def _act(self, event: Event) -> bool:
+        """A person's scripted action (ack, resolve, escalate, reassign); False: not one."""
+        if event.ack is not None and event.ack.by is not None:
+            a = event.ack
+            self.send(PageAcked(incident=a.incident, responder=a.by, level=""), to="pager", incident=a.incident)
+        elif event.resolve is not None and event.resolve.by is not None:
+            r = event.resolve
+            self.send(
+                IncidentResolved(incident=r.incident, by=r.by, reason="resolved by hand (a scripted action)"),
+                incident=r.incident,
+            )
+        elif event.escalate is not None and event.escalate.by is not None:
+            x = event.escalate
+            self.send(EscalateIncident(incident=x.incident, by=x.by), to="pager", incident=x.incident)
+        elif event.reassign is not None and event.reassign.to is not None:
+            g = event.reassign
+            self.send(ReassignIncident(incident=g.incident, by=g.by, to=g.to), to="pager", incident=g.incident)
+        else:
+            return False
+        return True

@@ -46,6 +46,7 @@ from actors.engine.timers import Timer
 from bus.messages import (
     AckTimedOut,
     Escalated,
+    EscalateIncident,
     EscalationExhausted,
     HandedOff,
     IncidentAcknowledged,
@@ -56,6 +57,7 @@ from bus.messages import (
     LadderRepeated,
     Page,
     PageAcked,
+    ReassignIncident,
     TicketQueued,
 )
 from bus.trace import Envelope
@@ -109,7 +111,15 @@ class Pager(Actor):
     """Pages responders by policy until someone acknowledges."""
 
     family = "pager"
-    subscribes = (IncidentOpened, IncidentUpdated, IncidentResolved, PageAcked, HandedOff)
+    subscribes = (
+        IncidentOpened,
+        IncidentUpdated,
+        IncidentResolved,
+        PageAcked,
+        HandedOff,
+        EscalateIncident,
+        ReassignIncident,
+    )
 
     def __init__(self, name: str, host: Host, config: OnCallConfig, start: datetime | None = None) -> None:
         self.config = config
@@ -364,3 +374,22 @@ class Pager(Actor):
                 self._page(p, reason, only=others)
                 return
         self._climb(p, reason, exhausted=f"handed off by {msg.responder} at {rule.name}; nobody left to hand it to")
+
+    # --- scripted actions ----------------------------------------------------------------
+
+    def on_escalate_incident(self, msg: EscalateIncident, env: Envelope[EscalateIncident]) -> None:
+        p = self.incidents.get(msg.incident)
+        if p is None or p.state in ("resolved", "queued"):
+            return
+        p.cancel()
+        self._state(p, "triggered")
+        p.acked_by = None
+        self._climb(p, f"escalated by {msg.by}")
+
+    def on_reassign_incident(self, msg: ReassignIncident, env: Envelope[ReassignIncident]) -> None:
+        p = self.incidents.get(msg.incident)
+        if p is None or p.state in ("resolved", "queued"):
+            return
+        self._state(p, "triggered")
+        p.acked_by = None
+        self._page(p, f"reassigned to {msg.to}" + (f" by {msg.by}" if msg.by else ""), only=[msg.to])

@@ -658,6 +658,38 @@ class PageAcked(Message):
         return f"{self.responder} ({self.level}) acks {self.incident}"
 
 
+class EscalateIncident(Message):
+    """A person asks the pager to escalate an incident now (a tabletop drill's scripted
+    action): the next rule is paged at once."""
+
+    kind: Literal["EscalateIncident"] = "EscalateIncident"
+    family: ClassVar[str] = "responder"
+    #: The incident it is about.
+    incident: str
+    #: Who asks.
+    by: str
+
+    def summary(self) -> str:
+        return f"{self.by} escalates {self.incident}"
+
+
+class ReassignIncident(Message):
+    """A person hands an incident to someone by name (a scripted action): the pager pages
+    them at the incident's level."""
+
+    kind: Literal["ReassignIncident"] = "ReassignIncident"
+    family: ClassVar[str] = "responder"
+    #: The incident it is about.
+    incident: str
+    #: Who reassigns it (None: the scenario).
+    by: str | None = None
+    #: Who takes it.
+    to: str
+
+    def summary(self) -> str:
+        return f"{self.incident} reassigned to {self.to}" + (f" by {self.by}" if self.by else "")
+
+
 class ResponderNotified(Message):
     """A person's notification rule told them of a page (push, SMS, phone, email), and
     whether it reached them (asleep, only some methods wake them)."""
@@ -1080,6 +1112,8 @@ AnyMessage = Annotated[
     | Page
     | PageAcked
     | ResponderNotified
+    | EscalateIncident
+    | ReassignIncident
     | IncidentAcknowledged
     | Escalated
     | LadderRepeated

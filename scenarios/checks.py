@@ -128,6 +128,11 @@ def check_people(scenario: Scenario, topology: Topology, path: str) -> None:  # 
         raise ScenarioError(f"{path}: escalation: give either escalation: or pagerduty:, not both")
     config = oncall_config(scenario, path)
     if config is None:
+        acting = next(
+            (i for i, e in enumerate(scenario.events) if e.ack or e.resolve or e.escalate or e.reassign), None
+        )
+        if acting is not None:
+            raise ScenarioError(f"{path}: events[{acting}]: a person's action needs someone to page (add escalation:)")
         if scenario.responders:
             raise ScenarioError(
                 f"{path}: responders: there is no escalation: ladder or pagerduty: config to page them (add one)"
@@ -159,6 +164,18 @@ def check_people(scenario: Scenario, topology: Topology, path: str) -> None:  # 
                     raise ScenarioError(
                         f"{path}: escalation.levels[{i}].targets: no responder named {target!r} "
                         f"(add it under responders:, or use one of: {', '.join(people) or 'none defined'})"
+                    )
+    for i, event in enumerate(scenario.events):
+        for name in ("ack", "resolve", "escalate", "reassign"):
+            action = getattr(event, name)
+            if action is None:
+                continue
+            for field in ("by", "to"):
+                who = getattr(action, field)
+                if who is not None and who not in people:
+                    raise ScenarioError(
+                        f"{path}: events[{i}].{name}.{field}: no responder named {who!r} "
+                        f"(one of: {', '.join(people) or 'none defined'})"
                     )
     if scenario.pagerduty is not None:
         for receiver, service in scenario.paging.items():

@@ -122,9 +122,15 @@ def _extend(data: dict[str, Any], path: str, depth: int, sources: list[str] | No
 
 
 def _merge(base: Any, over: Any) -> Any:
+    """*over* laid on *base*: mappings merge key by key, anything else replaces; a key
+    written with a trailing ``+`` (``events+: [...]``) appends its list to the base's."""
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for key, value in over.items():
+            if isinstance(key, str) and key.endswith("+") and isinstance(value, list):
+                before = out.get(key[:-1], [])
+                out[key[:-1]] = [*(before if isinstance(before, list) else []), *value]
+                continue
             out[key] = _merge(base[key], value) if key in base else value
         return out
     return over

@@ -692,6 +692,15 @@ class CrashEvent(Strict):
     actor: Ident
 
 
+class HumanAction(Strict):
+    """A person's scripted action on an incident (tabletop drills): ``ack``, ``resolve``
+    and ``escalate`` by someone, ``reassign`` to someone."""
+
+    incident: Ident = Field(description="the incident's id, e.g. INC-001")
+    by: Ident | None = Field(None, description="who acts (a responder)")
+    to: Ident | None = Field(None, description="reassign: who takes it (a responder)")
+
+
 class Event(Strict):
     """Something that happens to the world at a virtual time. Give exactly one action."""
 
@@ -703,6 +712,10 @@ class Event(Strict):
     deploy: DeployEvent | None = None
     crash: CrashEvent | None = None
     silence: SilenceEvent | None = None
+    ack: HumanAction | None = Field(None, description="a person acknowledges an incident (by:)")
+    resolve: HumanAction | None = Field(None, description="a person resolves an incident (by:)")
+    escalate: HumanAction | None = Field(None, description="a person escalates an incident now (by:)")
+    reassign: HumanAction | None = Field(None, description="an incident goes to a person (to:)")
 
     @model_validator(mode="after")
     def _one_action(self) -> Event:
@@ -711,6 +724,12 @@ class Event(Strict):
             allowed = ", ".join(n for n in type(self).model_fields if n != "at")
             found = ", ".join(actions) or "none"
             raise ValueError(f"an event needs exactly one action ({allowed}); found {found}")
+        for name in ("ack", "resolve", "escalate"):
+            action = getattr(self, name)
+            if action is not None and action.by is None:
+                raise ValueError(f"{name}: needs by: (the responder who acts)")
+        if self.reassign is not None and self.reassign.to is None:
+            raise ValueError("reassign: needs to: (the responder who takes it)")
         return self
 
 
@@ -738,6 +757,9 @@ class Expectation(Strict):
         "regression_case_added",
         "canary",
         "runbook_step",
+        "root_cause",
+        "not_paged",
+        "pages_per_person",
     ]
     name: str | None = Field(None, description="shown by the gate (default: made from the check)")
     incident: Ident | None = None
@@ -758,6 +780,17 @@ class Expectation(Strict):
     live_after: Ident | None = None
     step: str | None = None
     blameless: bool = True
+    at_most: int | None = Field(None, ge=0, le=10**9, description="pages_per_person: the most pages one person may get")
+
+    @model_validator(mode="after")
+    def _needs(self) -> Expectation:
+        if self.check == "root_cause" and self.service is None:
+            raise ValueError("root_cause needs service: (the service an incident must be rooted at)")
+        if self.check == "not_paged" and self.service is None and self.severity is None:
+            raise ValueError("not_paged needs service: or severity: (what must not page)")
+        if self.check == "pages_per_person" and self.at_most is None:
+            raise ValueError("pages_per_person needs at_most: (e.g. 3)")
+        return self
 
 
 class Imports(Strict):
@@ -775,6 +808,11 @@ class Scenario(Strict):
     """A drill: the world, the people on call, what happens, and what must hold."""
 
     name: str = Field(description="the drill's name, shown in the report")
+    extends: str | None = Field(
+        None,
+        description="a scenario file beside this one to start from: this file's keys are laid over it (mappings "
+        "merge, other values replace; a key with a trailing + such as events+ appends to the base's list)",
+    )
     description: str = ""
     seed: int = Field(1, ge=0, le=MAX_SEED, description="the run's seed; --seed overrides it")
     start: datetime | None = Field(None, description="wall-clock start of the drill (ISO 8601), for display")

@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from actors.report.digest import Digest, IncidentMetrics
+from actors.report.digest import Digest, IncidentMetrics, pages_per_responder
 from actors.report.postmortem import SECTIONS
 from bus.vtime import format_duration
 from scenarios.schema import Expectation
@@ -215,6 +215,46 @@ def canary(s: Subject) -> Verdict:
     return Verdict(e.name or "fix canaried & promoted to live", ok, fig)
 
 
+def root_cause(s: Subject) -> Verdict:
+    """An incident (the one named, else any) is rooted at ``service``."""
+    e = s.e
+    roots = {i: env.msg.root_service for i, env in s.d.opened.items() if env.msg.source == "alerts"}
+    if e.incident is not None:
+        ok = roots.get(e.incident) == e.service
+    else:
+        ok = e.service in roots.values()
+    fig = ", ".join(f"{i} at {r}" for i, r in roots.items()) or "no incident"
+    return Verdict(e.name or f"an incident rooted at {e.service}", ok, fig)
+
+
+def not_paged(s: Subject) -> Verdict:
+    """Nobody was paged for an incident rooted at ``service`` (or affecting it), or of
+    ``severity``."""
+    e = s.e
+    paged = {env.msg.incident for env in s.d.pages}
+    bad = []
+    for i, env in s.d.opened.items():
+        o = env.msg
+        about = e.service is None or o.root_service == e.service or e.service in o.affected
+        of = e.severity is None or o.severity == e.severity
+        if about and of and i in paged:
+            bad.append(i)
+    what = " ".join(x for x in (e.service, e.severity) if x) or "anything"
+    return Verdict(e.name or f"{what} did not page", not bad, f"paged: {', '.join(bad) or 'none'}")
+
+
+def pages_per_person(s: Subject) -> Verdict:
+    """Nobody (or ``by``) got more than ``at_most`` pages."""
+    e = s.e
+    counts = pages_per_responder(s.d)
+    if e.by is not None:
+        counts = {e.by: counts.get(e.by, 0)}
+    limit = e.at_most if e.at_most is not None else 0
+    over = {p: n for p, n in counts.items() if n > limit}
+    fig = ", ".join(f"{p} {n}" for p, n in counts.items()) or "no page"
+    return Verdict(e.name or f"at most {limit} page(s) per person", not over, fig)
+
+
 #: Every check the schema allows, by name.
 CHECKS: dict[str, Callable[[Subject], Verdict]] = {
     "storm_correlated": storm_correlated,
@@ -230,4 +270,7 @@ CHECKS: dict[str, Callable[[Subject], Verdict]] = {
     "postmortem_written": postmortem_written,
     "regression_case_added": regression_case_added,
     "canary": canary,
+    "root_cause": root_cause,
+    "not_paged": not_paged,
+    "pages_per_person": pages_per_person,
 }
