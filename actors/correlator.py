@@ -281,7 +281,11 @@ class Correlator(Actor):
         was = self.paging.get((msg.slo, key))
         self.paging[(msg.slo, key)] = msg.paging
         if msg.paging and was is False and key in self.released:  # paging again: a new burst
-            self._take(self.released.pop(key))
+            self._retake(self.released.pop(key))
+
+    def _retake(self, fired: list[Envelope[AlertFired]]) -> None:
+        """Released alerts whose SLO pages again: taken as new."""
+        self._take(fired)
 
     def _flush(self) -> None:
         """Decide the held alerts in one pass over the topology."""
@@ -554,7 +558,7 @@ class RoutedCorrelator(Correlator):
     """The correlator behind Alertmanager: alerts arrive in its paging notifications
     (``on_notified``), not from the monitor."""
 
-    subscribes: ClassVar[tuple[type[Message], ...]] = (Notified, TicketFiled, IncidentResolved)
+    subscribes: ClassVar[tuple[type[Message], ...]] = (Notified, TicketFiled, IncidentResolved, SliReported)
 
     def setup(self) -> None:
         super().setup()
@@ -584,7 +588,14 @@ class RoutedCorrelator(Correlator):
                         counts[held.service] = left
                     else:
                         del counts[held.service]
+                    # and released: its SLO paging again re-takes it before a re-notification
+                    self.released.setdefault((fired.msg.service, fired.msg.symptom), []).append(fired)
         incident.held.clear()
+
+    def _retake(self, fired: list[Envelope[AlertFired]]) -> None:
+        for env in fired:  # a later notification carrying them is a repeat, not news
+            self.latest[env.msg.fingerprint] = env.seq
+        self._take(fired)
 
     def busy(self) -> str | None:
         if self.inbox:

@@ -40,6 +40,8 @@ class ServiceModel:
     impact: Mapping[str, float] = field(default_factory=dict)
     faults: dict[str, dict[str, Fault]] = field(default_factory=dict)
     floors: dict[str, float] = field(default_factory=dict)
+    #: service -> the faults (service, name) its mitigation answers; it ends with the last
+    floor_causes: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     _health: dict[str, float] | None = None
     _radius_cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -51,6 +53,7 @@ class ServiceModel:
         self.quality = dict(self._initial_quality)
         self.faults = {}
         self.floors = {}
+        self.floor_causes = {}
         self._health = None
 
     def set_quality(self, service: str, quality: float) -> None:
@@ -70,12 +73,26 @@ class ServiceModel:
         if not active:
             self.faults.pop(service, None)
             self.floors.pop(service, None)
+            self.floor_causes.pop(service, None)
+        ended = {(service, n) for n in cleared}
+        for floored, causes in list(self.floor_causes.items()):
+            left = causes - ended
+            self.floor_causes[floored] = left
+            if not left:  # every fault it answered is over: the mitigation ends too
+                del self.floor_causes[floored]
+                self.floors.pop(floored, None)
         self._health = None
         return cleared
 
     def mitigate(self, service: str, level: float) -> None:
-        """A mitigation lifts the service to at least *level* (the best one in place wins)."""
+        """A mitigation lifts the service to at least *level* (the best one in place wins)
+        while the faults active now last: it ends with the last of them (a mitigation
+        applied when no fault is active changes nothing)."""
+        causes = {(s, n) for s, faults in self.faults.items() for n in faults}
+        if not causes:
+            return
         self.floors[service] = max(level, self.floors.get(service, 0.0))
+        self.floor_causes.setdefault(service, set()).update(causes)
         self._health = None
 
     def own(self, service: str) -> float:

@@ -83,11 +83,13 @@ class Timers:
     cost one alarm in all, not a task or a loop timer each.
     """
 
-    __slots__ = ("_alarm_at", "_bus", "_due", "_fired", "_handle", "_instant", "_loop", "_ring_now", "_times")
+    __slots__ = ("_alarm_at", "_batch", "_bus", "_due", "_fired", "_handle", "_instant", "_loop", "_ring_now", "_times")
 
     def __init__(self, bus: Bus) -> None:
         self._times: list[float] = []
         self._due: dict[float, list[Timer]] = {}
+        #: the timers of the instant firing now (taken off _due while they fire)
+        self._batch: list[Timer] = []
         self._alarm_at = _NEVER
         self._bus = bus
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -121,8 +123,10 @@ class Timers:
         self._handle = loop.call_at(when, self._ring_now)
 
     def forget(self, actor: TimerOwner) -> None:
-        """Cancel every pending timer of *actor* (a restart)."""
-        for due in self._due.values():
+        """Cancel every pending timer of *actor* (a restart), those of the batch firing now
+        included (a crash in one timer of an instant must not leave the actor's others of
+        that instant to fire beside the ones its replay re-arms)."""
+        for due in (*self._due.values(), self._batch):
             for timer in due:
                 if timer.actor is actor:
                     timer.cancelled = True
@@ -156,7 +160,7 @@ class Timers:
         if now != self._instant:
             self._instant, self._fired = now, 0
         while times and times[0] <= now and not bus.closed:
-            batch = due.pop(pop(times))
+            batch = self._batch = due.pop(pop(times))
             self._fired += len(batch)
             if self._fired > bus.instant_limit:
                 bus.livelock(now)
@@ -178,6 +182,7 @@ class Timers:
                         actor.timer_fired(timer)
                 finally:
                     actor.current = None
+        self._batch = []
         self._skip_forgotten()
         if times and not bus.closed:
             self._alarm_at = times[0]

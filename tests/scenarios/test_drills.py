@@ -167,3 +167,33 @@ def test_out_writes_postmortems_and_cases_and_refuses_to_overwrite(tmp_path: Pat
     assert again.returncode == 2 and "already exists (use --force" in again.stderr
     forced = run_cli(str(ROOT / "scenarios" / "provider_outage.yaml"), "--quiet", "--out", str(out), "--force")
     assert forced.returncode == 0
+
+
+def test_follow_the_sun_day() -> None:
+    """The realistic day: its gate passes 7/7, and its storyline holds on the clock. The
+    gateway fails at 09:00 (UTC = London): payments (40x) crosses its 14.4x hour at
+    09:22, the incident opens at 09:22:30 (group_wait) and pages London's liam. The cache
+    flaps at 14:00, 14:20 and 14:40: three incidents (14:04:30 after its 10m window fills,
+    then 14:21 and 14:41 as its SLO pages again with the alert still kept firing). The
+    user store fails at 21:00: the auth cycle's incident opens at 21:29:30, London is off,
+    the rule passes at once to New York's nate."""
+    from bus.messages import CanaryVerdict
+
+    r = drill("follow_the_sun")
+    opened = [(e.t, e.msg.root_service) for e in r.trace.of(IncidentOpened)]
+    assert opened == [
+        (9 * 3600 + 22 * MIN + 30, "payments"),
+        (14 * 3600 + 4 * MIN + 30, "session-cache"),
+        (14 * 3600 + 21 * MIN, "session-cache"),
+        (14 * 3600 + 41 * MIN, "session-cache"),
+        (21 * 3600 + 29 * MIN + 30, "auth"),
+    ]
+    first_pages = {}
+    for e in r.trace.of(Page):
+        first_pages.setdefault(e.msg.incident, (e.t, e.msg.responder))
+    assert first_pages["INC-001"] == (9 * 3600 + 22 * MIN + 30, "liam")
+    assert first_pages["INC-005"] == (21 * 3600 + 29 * MIN + 30, "nate")
+    [verdict] = r.trace.messages(CanaryVerdict)
+    assert (verdict.verdict, verdict.live_after) == ("reject", "checkout-v1")
+    proc = run_cli(str(ROOT / "scenarios" / "follow_the_sun.yaml"), "--quiet")
+    assert proc.returncode == 0 and "7/7 checks passed" in proc.stdout
