@@ -796,6 +796,7 @@ class Expectation(Strict):
 class Imports(Strict):
     """Files beside the scenario whose SLOs and alert rules it takes (scenarios/imports)."""
 
+    services: list[str] = Field(default_factory=list, description="Backstage catalogs: the dependency graph")
     slos: list[str] = Field(default_factory=list, description="Sloth, Pyrra or OpenSLO specs")
     rules: list[str] = Field(default_factory=list, description="Prometheus rule files of burn-rate alerts")
     alertmanager: str | None = Field(None, description="an alertmanager.yml (or a Secret holding one)")

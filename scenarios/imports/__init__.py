@@ -26,7 +26,7 @@ from typing import Any
 
 from bus.text import printable
 from scenarios.files import MAX_BYTES, ScenarioError, read_text
-from scenarios.imports import alertmanager, oncall, openslo, opsgenie, pagerduty, pyrra, rules, sloth
+from scenarios.imports import alertmanager, backstage, oncall, openslo, opsgenie, pagerduty, pyrra, rules, sloth
 from scenarios.imports.common import ACCEPTED, KINDS, Fragment, detect, prom_duration, read_documents, slug
 from scenarios.imports.hcl import Resource, is_terraform, read_terraform
 
@@ -52,6 +52,7 @@ def import_files(paths: list[str], kind: str | None = None) -> Fragment:
         "alertmanager": alertmanager.read,
         "pagerduty": pagerduty.read_api,
         "opsgenie": opsgenie.read,
+        "backstage": backstage.read,
     }
     fragment = Fragment()
     for path in paths:
@@ -83,6 +84,7 @@ def import_files(paths: list[str], kind: str | None = None) -> Fragment:
         oncall.read_terraform_resources(fragment.terraform, fragment)
     pagerduty.finish_api(fragment)
     opsgenie.finish(fragment)
+    backstage.finish(fragment)
     return fragment
 
 
@@ -115,10 +117,10 @@ def merge_imports(data: dict[str, Any], path: str, warnings: list[str] | None = 
     imports = data.get("imports")
     if imports is None:
         return data
-    if not isinstance(imports, dict) or set(imports) - {"slos", "rules", "alertmanager", *ONCALL_KINDS}:
+    if not isinstance(imports, dict) or set(imports) - {"slos", "rules", "alertmanager", "services", *ONCALL_KINDS}:
         raise ScenarioError(
-            f"{path}: imports: give slos: [files], rules: [files], alertmanager: file, "
-            "and/or pagerduty:, oncall:, opsgenie: [files]"
+            f"{path}: imports: give slos: [files], rules: [files], services: [Backstage catalogs], "
+            "alertmanager: file, and/or pagerduty:, oncall:, opsgenie: [files]"
         )
     folder = os.path.dirname(path)
     merged = dict(data)
@@ -138,7 +140,7 @@ def merge_imports(data: dict[str, Any], path: str, warnings: list[str] | None = 
             raise ScenarioError(f"{path}: alertmanager: given inline and imported (keep one)")
         merged["alertmanager"] = mapping
     files: list[str] = []
-    for key in ("slos", "rules"):
+    for key in ("services", "slos", "rules"):
         names = imports.get(key) or []
         if isinstance(names, str):
             names = [names]

@@ -18,7 +18,7 @@ from scenarios.files import MAX_BYTES, ScenarioError, StrictLoader, read_text
 __all__ = ["ACCEPTED", "KINDS", "Fragment", "detect", "is_api_export", "prom_duration", "read_documents", "slug"]
 
 #: The formats an importer reads, by the name the command line gives them.
-KINDS = ("sloth", "pyrra", "openslo", "rules", "alertmanager", "pagerduty", "oncall", "opsgenie")
+KINDS = ("sloth", "pyrra", "openslo", "rules", "alertmanager", "pagerduty", "oncall", "opsgenie", "backstage")
 ACCEPTED = (
     "Sloth (version: prometheus/v1, kind: PrometheusServiceLevel, kind: AlertWindows), "
     "Pyrra (apiVersion: pyrra.dev/...), OpenSLO (apiVersion: openslo/...), "
@@ -26,7 +26,8 @@ ACCEPTED = (
     "Alertmanager configs (route:, or a Secret holding alertmanager.yaml), "
     'PagerDuty Terraform (resource "pagerduty_...") and REST API exports (escalation_policies:, services:, '
     'schedule(s):, users:), Grafana OnCall Terraform (resource "grafana_oncall_..."), '
-    "Opsgenie configs as cloudposse's module reads them (teams:, schedules:, schedule_rotations:, escalations:)"
+    "Opsgenie configs as cloudposse's module reads them (teams:, schedules:, schedule_rotations:, escalations:), "
+    "Backstage catalogs (apiVersion: backstage.io/...)"
 )
 #: The sections of an on-call fragment's ``pagerduty:``, in the order they are printed.
 ONCALL_SECTIONS = ("services", "escalation_policies", "schedules")
@@ -60,6 +61,8 @@ class Fragment:
     pd_pending: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
     #: Opsgenie sections (teams, schedules, ...) of every file read, with their file
     opsgenie: dict[str, list[tuple[dict[str, Any], str]]] = field(default_factory=dict)
+    #: Backstage entities of every file read, with their file
+    backstage: list[tuple[dict[str, Any], str]] = field(default_factory=list)
 
     def warn(self, path: str, key: str, why: str) -> None:
         self.warnings.append(printable(f"{path}: {key}: {why}"))
@@ -83,6 +86,11 @@ class Fragment:
             )
         self._slo_origin[key] = path
         self.slos.append(entry)
+
+    @staticmethod
+    def service_ident(name: str) -> str:
+        """The identifier a name from another system becomes."""
+        return slug(name)
 
     def person(self, name: str, display: str | None = None) -> dict[str, Any]:
         """The responder entry of person *name* (a stub made on first mention)."""
@@ -200,6 +208,8 @@ def detect(doc: Any) -> str | None:  # noqa: PLR0911 - one return per format
         return "pyrra"
     if api.startswith("openslo/"):
         return "openslo"
+    if api.startswith("backstage.io/"):
+        return "backstage"
     if "groups" in doc or kind == "PrometheusRule":
         return "rules"
     if "route" in doc or kind == "Secret":

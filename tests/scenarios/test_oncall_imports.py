@@ -270,3 +270,59 @@ def test_who_and_timeline_read_an_inline_config_and_bad_times_are_one_line(
     assert "give the offset" in err and len(err.strip().splitlines()) == 1
     assert oncall_main(["timeline", str(drill), "--service", "nope"]) == 2
     assert "no such service" in capsys.readouterr().err
+
+
+CATALOG = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: shop}
+spec: {type: website, owner: group:default/web, consumesApis: [orders-api], dependsOn: ['component:shop']}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: orders}
+spec: {type: service, owner: payments, providesApis: [orders-api], dependsOn: ['resource:default/orders-db', 'resource:cache']}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata: {name: orders-db}
+spec: {type: database, owner: payments}
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata: {name: orders-api}
+spec: {type: openapi, owner: payments, definition: "{}"}
+"""
+
+
+def test_a_backstage_catalog_is_the_dependency_graph(tmp_path: Path) -> None:
+    """shop consumes orders-api, which orders provides: shop depends on orders; orders
+    depends on orders-db and on cache, which no file declares (a stub); shop's dependsOn
+    itself is dropped with a warning; owners become teams (group: and namespace dropped)."""
+    path = tmp_path / "catalog-info.yaml"
+    path.write_text(CATALOG)
+    fragment = import_files([str(path)], "backstage")
+    assert len(fragment.warnings) == 1 and "depends on itself" in fragment.warnings[0]
+    services = {s["name"]: s for s in fragment.services.values()}
+    assert services["shop"] == {"name": "shop", "team": "web", "depends_on": ["orders"]}
+    assert services["orders"]["depends_on"] == ["orders-db", "cache"] and services["cache"] == {"name": "cache"}
+    scenario = parse_scenario(fragment.to_yaml("x"), "x.yaml")
+    from scenarios.checks import load_topology
+
+    topology = load_topology(scenario, "x.yaml")
+    assert topology.blast_radius("cache") == ["orders", "shop"]
+    drill = tmp_path / "drill.yaml"
+    drill.write_text("name: d\nimports: {services: [catalog-info.yaml]}\n")
+    assert {s.name for s in load_scenario(str(drill)).services} == {"shop", "orders", "orders-db", "cache"}
+
+
+@pytest.mark.skipif(
+    not (REAL.parent / "dependency_graph").is_dir(), reason="the shared real configs are not beside the project"
+)
+def test_the_shared_backstage_catalogs_import() -> None:
+    paths = sorted(str(p) for p in (REAL.parent / "dependency_graph").glob("*.yaml"))
+    fragment = import_files(paths, "backstage")
+    services = {s["name"]: s for s in fragment.services.values()}
+    assert services["artist-lookup"]["depends_on"] == ["artists-db"]
+    assert services["www-artist"]["depends_on"] == ["artist-lookup"]
+    parse_scenario(fragment.to_yaml("x"), "x.yaml")
