@@ -54,7 +54,14 @@ class Drill(Actor):
             name = f.name or f.signature or f"fault-{self.faults_started}"
             self.active.setdefault(f.service, []).append(name)
             self.send(
-                FaultStarted(service=f.service, fault=name, health=f.health, signature=f.signature, traffic=f.traffic)
+                FaultStarted(
+                    service=f.service,
+                    fault=name,
+                    health=f.health,
+                    signature=f.signature,
+                    traffic=f.traffic,
+                    ramp=f.ramp,
+                )
             )
         elif event.recover is not None:
             r = event.recover

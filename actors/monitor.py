@@ -22,9 +22,12 @@ scenario), ``ReleaseLive`` (the release manager) and ``MitigationApplied`` (resp
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from actors.domain.rules import (
     AlertRule,
@@ -54,7 +57,7 @@ from bus.messages import (
 from bus.trace import Envelope
 from bus.vocab import AlertSeverity, PolicyAction, action_rank
 from bus.vtime import format_duration
-from scenarios.schema import SloDef
+from scenarios.schema import Diurnal, SloDef
 
 __all__ = ["Monitor", "SloState", "TieredSlo", "make_slo_states"]
 
@@ -254,9 +257,12 @@ def _report(
     severity: AlertSeverity | None,
     paging: bool = False,
     slices: tuple[float | None, float | None] = (None, None),
+    requests: float | None = None,
 ) -> SliReported:
     """One sample of one SLO, as the trace records it."""
-    extra = {"canary_sli": slices[0], "stable_sli": slices[1]} if slices[0] is not None else {}
+    extra: dict[str, float | None] = {"canary_sli": slices[0], "stable_sli": slices[1]} if slices[0] is not None else {}
+    if requests is not None:
+        extra["requests"] = round(requests, 6)
     return SliReported(
         **extra,
         paging=paging,
@@ -288,12 +294,19 @@ class Monitor(Actor):
         sample_every: float = 60.0,
         exact: bool = True,
         labels: dict[str, dict[str, str]] | None = None,
+        start: datetime | None = None,
+        diurnal: Diurnal | None = None,
+        noise: float = 0.0,
     ) -> None:
         self.model = model
         self.slos = slos
         self.sample_every = sample_every
         self.exact = exact
         self.labels = labels or {}
+        self.start = start or datetime(2026, 1, 1, tzinfo=UTC)
+        #: the day's traffic curve (None: flat) and the noise on each sample's requests
+        self.diurnal = diurnal
+        self.noise = noise
         super().__init__(name, host)
 
     def setup(self) -> None:
@@ -337,7 +350,9 @@ class Monitor(Actor):
 
     def on_fault_started(self, msg: FaultStarted, env: Envelope[FaultStarted]) -> None:
         self.unsampled = True
-        self.model.start_fault(msg.service, Fault(msg.fault, msg.health, msg.signature, msg.traffic))
+        self.model.start_fault(
+            msg.service, Fault(msg.fault, msg.health, msg.signature, msg.traffic, ramp=msg.ramp, began=env.t)
+        )
 
     def on_fault_cleared(self, msg: FaultCleared, env: Envelope[FaultCleared]) -> None:
         self.model.clear_fault(msg.service, msg.fault)
@@ -361,12 +376,13 @@ class Monitor(Actor):
     def _sample(self) -> None:
         now = self.now
         self.call_later(self.sample_every, self._sample)
-        health = self.model.health()
+        health = self.model.health(now)
         self.unsampled = False
         rng = None if self.exact else self.rng
+        shape = self._traffic_shape(now)
         said: list[Message] = []  # everything this sample says, sent together at the end
         for state in self.slos:
-            total = state.requests_per_minute * self.sample_every / 60.0 * self.model.traffic(state.service)
+            total = state.requests_per_minute * self.sample_every / 60.0 * self.model.traffic(state.service) * shape
             canary = self.canaries.get(state.service)
             slices: tuple[float | None, float | None] = (None, None)
             if canary is None:
@@ -377,16 +393,31 @@ class Monitor(Actor):
             state.add(now, good, total)
             sli = good / total if total else 1.0
             if isinstance(state, TieredSlo):
-                self._evaluate(state, now, sli, said, slices)
+                self._evaluate(state, now, sli, said, slices, total)
                 continue
             burns = state.burns()
             action, severity, reason = state.decide(burns)
             shown = {k: round(v, 4) for k, v in burns.items()}
             said.append(
-                _report(state, sli, 1.0 - burns[state.longest], shown, action, severity, action == "page", slices)
+                _report(
+                    state, sli, 1.0 - burns[state.longest], shown, action, severity, action == "page", slices, total
+                )
             )
             self._transition(state, action, severity, reason, sli, burns, said)
         self.send_many(said)
+
+    def _traffic_shape(self, now: float) -> float:
+        """The share of the full rate this sample sees: the day's curve at ``start`` +
+        *now* in its zone, times the seeded noise (1.0 when neither is set)."""
+        shape = 1.0
+        curve = self.diurnal
+        if curve is not None:
+            local = (self.start + timedelta(seconds=now)).astimezone(ZoneInfo(curve.time_zone))
+            hour = local.hour + local.minute / 60 + local.second / 3600
+            shape = curve.trough + (1 - curve.trough) * (1 + math.cos(2 * math.pi * (hour - curve.peak_hour) / 24)) / 2
+        if self.noise > 0:
+            shape *= max(0.0, 1.0 + self.noise * self.rng.gauss(0.0, 1.0))
+        return shape
 
     @staticmethod
     def _slices(
@@ -419,6 +450,7 @@ class Monitor(Actor):
         sli: float,
         said: list[Message],
         slices: tuple[float | None, float | None] = (None, None),
+        total: float | None = None,
     ) -> None:
         """Evaluate every rule of *state* at *now*, as Prometheus does (appended to *said*)."""
         burns = state.burns()
@@ -438,7 +470,17 @@ class Monitor(Actor):
             for rule, (_, action) in zip(state.rules, state.severities, strict=True)
         )
         said.append(
-            _report(state, sli, budget, shown, worst[1] if worst else "ok", worst[0] if worst else None, paging, slices)
+            _report(
+                state,
+                sli,
+                budget,
+                shown,
+                worst[1] if worst else "ok",
+                worst[0] if worst else None,
+                paging,
+                slices,
+                total,
+            )
         )
         said.extend(changes)
 

@@ -87,6 +87,9 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
             sample_every=scenario.monitor.sample_every,
             exact=scenario.traffic.outcomes == "exact",
             labels=labels,
+            start=_instant(scenario.start),
+            diurnal=scenario.traffic.diurnal,
+            noise=scenario.traffic.noise,
         )
     )
     routing = routing_config(scenario, path)

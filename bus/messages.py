@@ -196,11 +196,14 @@ class FaultStarted(Message):
     signature: str | None = None
     #: The share of its requests still seen by the monitor (0: it stops reporting).
     traffic: float = 1.0
+    #: Seconds it takes to reach its full effect, linearly (0: at once).
+    ramp: float = 0.0
 
     def summary(self) -> str:
         sig = f" ({self.signature})" if self.signature else ""
         seen = f", {self.traffic:.0%} of its requests seen" if self.traffic != 1.0 else ""
-        return f"fault {self.fault} on {self.service}: health x{self.health:g}{seen}{sig}"
+        ramp = f" over {self.ramp:g}s" if self.ramp else ""
+        return f"fault {self.fault} on {self.service}: health x{self.health:g}{ramp}{seen}{sig}"
 
 
 class FaultCleared(Message):
@@ -251,6 +254,8 @@ class SliReported(Message):
     canary_sli: float | None = None
     #: The stable release's slice (None: no canary).
     stable_sli: float | None = None
+    #: Requests in this sample (the rate, its day's curve and noise, what faults hide).
+    requests: float | None = None
 
     def summary(self) -> str:
         burns = ", ".join(f"{k} {v:.1f}x" for k, v in self.burns.items())

@@ -60,6 +60,34 @@ def _identifier(value: str) -> str:
 Ident = Annotated[str, AfterValidator(_identifier)]
 Names = Annotated[list[Ident], BeforeValidator(_listify)]
 
+
+def _clock(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted 17:00:00 as the sexagesimal number 61200: take it back.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 86400:
+        return f"{value // 3600:02d}:{value % 3600 // 60:02d}:{value % 60:02d}"
+    return value
+
+
+#: A time of day, HH:MM or HH:MM:SS.
+TimeOfDay = Annotated[str, BeforeValidator(_clock), Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")]
+
+
+def _zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/London)") from exc
+    return value
+
+
+#: An IANA time zone name, checked against the zone database when the scenario loads.
+TimeZone = Annotated[str, AfterValidator(_zone)]
+#: How a person is told of a page.
+Method = Literal["push", "sms", "phone", "email"]
+
+
 #: The longest request-count window (a billion requests).
 MAX_WINDOW_REQUESTS = 1_000_000_000
 #: The highest objective: six nines (a budget of one request in a million).
@@ -259,10 +287,23 @@ class SloDef(Strict):
         return self
 
 
+class Diurnal(Strict):
+    """A day's traffic curve: the full rate at ``peak_hour`` (local time), ``trough`` of it
+    twelve hours later, a cosine between."""
+
+    peak_hour: float = Field(14.0, ge=0, lt=24)
+    trough: Fraction = Field(0.3, description="the share of the peak rate at the quietest hour")
+    time_zone: TimeZone = "UTC"
+
+
 class Traffic(Strict):
     requests_per_minute: float = Field(100.0, gt=0, le=1_000_000)
     outcomes: Literal["exact", "random"] = Field(
         "exact", description="exact: the expected fraction of good requests; random: drawn from the seed"
+    )
+    diurnal: Diurnal | None = Field(None, description="a daily curve over every service's rate (none: flat)")
+    noise: float = Field(
+        0.0, ge=0, le=1, description="each sample's request count varies by this share (seeded, Gaussian, clipped at 0)"
     )
 
 
@@ -286,6 +327,7 @@ class FaultEvent(Strict):
     )
     name: Ident | None = Field(None, description="defaults to the signature, or fault-N")
     signature: Ident | None = Field(None, description="what it looks like in the logs, e.g. model_provider_outage")
+    ramp: Duration = Field(0.0, description="how long it takes to reach its full effect (0: at once), linearly")
 
 
 class RecoverEvent(Strict):
@@ -416,33 +458,6 @@ class EscalationDef(Strict):
 
 
 # --- PagerDuty: services, policies, schedules (field names as PagerDuty spells them) --------
-
-
-def _clock(value: Any) -> Any:
-    # YAML 1.1 reads an unquoted 17:00:00 as the sexagesimal number 61200: take it back.
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 86400:
-        return f"{value // 3600:02d}:{value % 3600 // 60:02d}:{value % 60:02d}"
-    return value
-
-
-#: A time of day, HH:MM or HH:MM:SS.
-TimeOfDay = Annotated[str, BeforeValidator(_clock), Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")]
-
-
-def _zone(value: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/London)") from exc
-    return value
-
-
-#: An IANA time zone name, checked against the zone database when the scenario loads.
-TimeZone = Annotated[str, AfterValidator(_zone)]
-#: How a person is told of a page.
-Method = Literal["push", "sms", "phone", "email"]
 
 
 def _instant(value: datetime) -> datetime:

@@ -29,6 +29,16 @@ class Fault:
     signature: str | None = None
     #: The share of the service's requests the monitor still sees (0: it stops reporting).
     traffic: float = 1.0
+    #: Seconds to reach its full effect, linearly from when it began (0: at once).
+    ramp: float = 0.0
+    began: float = 0.0
+
+    def factor(self, now: float) -> float:
+        """Its health factor at virtual time *now* (a ramp moves from 1 to ``health``)."""
+        if self.ramp <= 0 or now >= self.began + self.ramp:
+            return self.health
+        done = max(0.0, now - self.began) / self.ramp
+        return 1.0 - (1.0 - self.health) * done
 
 
 @dataclass
@@ -43,6 +53,8 @@ class ServiceModel:
     #: service -> the faults (service, name) its mitigation answers; it ends with the last
     floor_causes: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     _health: dict[str, float] | None = None
+    #: the cached health was computed mid-ramp (it must be computed again)
+    _ramped: bool = False
     _radius_cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -95,10 +107,10 @@ class ServiceModel:
         self.floor_causes.setdefault(service, set()).update(causes)
         self._health = None
 
-    def own(self, service: str) -> float:
+    def own(self, service: str, now: float | None = None) -> float:
         value = self.quality.get(service, 1.0)
         for fault in self.faults.get(service, {}).values():
-            value *= fault.health
+            value *= fault.health if now is None else fault.factor(now)
         return value
 
     def traffic(self, service: str) -> float:
@@ -108,11 +120,16 @@ class ServiceModel:
             value *= fault.traffic
         return value
 
-    def health(self) -> dict[str, float]:
-        """Every service's health now (cached until something changes)."""
-        if self._health is None:
-            own = {s: self.own(s) for s in self.topology.services}
+    def health(self, now: float | None = None) -> dict[str, float]:
+        """Every service's health at virtual time *now* (cached until something changes,
+        or while a fault is still ramping)."""
+        ramping = now is not None and any(
+            f.ramp > 0 and now < f.began + f.ramp for faults in self.faults.values() for f in faults.values()
+        )
+        if self._health is None or ramping or self._ramped:
+            own = {s: self.own(s, now) for s in self.topology.services}
             self._health = self.topology.health(own, self.impact, self.floors)
+            self._ramped = ramping
         return self._health
 
     def clear_signature(self, service: str, signature: str) -> list[str]:
