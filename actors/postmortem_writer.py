@@ -11,7 +11,7 @@ writes the Markdown and the cases under ``--out``.
 from __future__ import annotations
 
 from actors.engine.actor import Actor, Host
-from actors.report.digest import digest
+from actors.report.digest import Digest, digest
 from actors.report.postmortem import SECTIONS, gather, regression_case, render
 from bus.messages import IncidentResolved, PostmortemWritten, RegressionCaseAdded
 from bus.trace import Envelope
@@ -33,12 +33,14 @@ class PostmortemWriter(Actor):
 
     def setup(self) -> None:
         self.written: set[str] = set()
+        #: the trace read so far (each envelope once, however many incidents resolve)
+        self.digest: Digest | None = None
 
     def on_incident_resolved(self, msg: IncidentResolved, env: Envelope[IncidentResolved]) -> None:
         if msg.incident in self.written:
             return
         trace = self.bus.trace
-        d = digest(trace)
+        d = self.digest = digest(trace, self.digest)
         if msg.incident not in d.triggered:
             return  # tickets that never paged get no postmortem
         self.written.add(msg.incident)

@@ -250,13 +250,15 @@ _READERS: dict[type[Message], Callable[[Digest, Envelope[Any]], None]] = {
 }
 
 
-def digest(trace: Trace) -> Digest:
-    """Read *trace* once, into a :class:`Digest`."""
-    d = Digest()
+def digest(trace: Trace, into: Digest | None = None) -> Digest:
+    """Read *trace* once, into a :class:`Digest`; with *into*, read only what came after
+    the envelopes it has read already (a reader during the run pays for each envelope once)."""
+    d = Digest() if into is None else into
     readers = _READERS
     by_incident = d.by_incident
-    previous_t = float("-inf")
-    for env in trace.envelopes:
+    envelopes = trace.envelopes
+    previous_t = envelopes[d.envelopes - 1].t if d.envelopes else float("-inf")
+    for env in envelopes[d.envelopes :] if d.envelopes else envelopes:
         d.envelopes += 1
         seq, t = env.seq, env.t
         if seq != d.envelopes:
@@ -276,8 +278,8 @@ def digest(trace: Trace) -> Digest:
         reader = readers.get(type(env.msg))
         if reader is not None:
             reader(d, env)
-    if trace.envelopes:
-        d.last_t = trace.envelopes[-1].t
+    if envelopes:
+        d.last_t = envelopes[-1].t
     return d
 
 
