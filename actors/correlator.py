@@ -223,11 +223,7 @@ class Correlator(Actor):
                 else:
                     del self.released[(msg.service, msg.symptom)]
             return
-        left = self.firing_services[msg.service] - 1
-        if left:
-            self.firing_services[msg.service] = left
-        else:
-            del self.firing_services[msg.service]
+        self._count_down(msg.service)
         incident = held.incident
         if incident is None:  # still held for group_wait
             held.drop(msg.fingerprint)
@@ -261,20 +257,28 @@ class Correlator(Actor):
             return
         incident.resolved = True
         self.open.pop(incident.id, None)
-        firing, counts = self.firing, self.firing_services
         for held in incident.held:
             for fired in held.envs:
-                alert = fired.msg
-                if firing.get(alert.fingerprint) is not held:
-                    continue
-                del firing[alert.fingerprint]
-                left = counts[held.service] - 1
-                if left:
-                    counts[held.service] = left
-                else:
-                    del counts[held.service]
-                self.released.setdefault((alert.service, alert.symptom), []).append(fired)
+                if self._release_one(fired, held):
+                    self.released.setdefault((fired.msg.service, fired.msg.symptom), []).append(fired)
         incident.held.clear()
+
+    def _release_one(self, fired: Envelope[AlertFired], held: Held) -> bool:
+        """Forget *fired* if it still fires as one of *held*'s alerts; whether it did."""
+        fingerprint = fired.msg.fingerprint
+        if self.firing.get(fingerprint) is not held:
+            return False
+        del self.firing[fingerprint]
+        self._count_down(held.service)
+        return True
+
+    def _count_down(self, service: str) -> None:
+        """One alert of *service* fires no more."""
+        left = self.firing_services[service] - 1
+        if left:
+            self.firing_services[service] = left
+        else:
+            del self.firing_services[service]
 
     def on_sli_reported(self, msg: SliReported, env: Envelope[SliReported]) -> None:
         key = (msg.service, msg.symptom)
@@ -567,30 +571,16 @@ class RoutedCorrelator(Correlator):
         #: the notifications of this instant, taken together once they are all in
         self.inbox: list[Envelope[Notified]] = []
 
-    def on_incident_resolved(self, msg: IncidentResolved, env: Envelope[IncidentResolved]) -> None:
+    def _release_one(self, fired: Envelope[AlertFired], held: Held) -> bool:
         """Resolved while its alerts may still fire (a responder, or the pager's
         auto-resolve): as PagerDuty does with a resolved incident's dedup key, the next
         notification that carries them triggers anew (a new incident), rather than
-        updating the resolved one. Its alerts are forgotten until then."""
-        incident = self.incidents.get(msg.incident)
-        if incident is None:
-            return
-        incident.resolved = True
-        self.open.pop(incident.id, None)
-        firing, latest, counts = self.firing, self.latest, self.firing_services
-        for held in incident.held:
-            for fired in held.envs:
-                fingerprint = fired.msg.fingerprint
-                if firing.get(fingerprint) is held and latest.get(fingerprint) == fired.seq:
-                    del firing[fingerprint], latest[fingerprint]
-                    left = counts[held.service] - 1
-                    if left:
-                        counts[held.service] = left
-                    else:
-                        del counts[held.service]
-                    # and released: its SLO paging again re-takes it before a re-notification
-                    self.released.setdefault((fired.msg.service, fired.msg.symptom), []).append(fired)
-        incident.held.clear()
+        updating the resolved one; so an alert is forgotten here unless a later firing of
+        its fingerprint was taken since."""
+        if self.latest.get(fired.msg.fingerprint) != fired.seq or not super()._release_one(fired, held):
+            return False
+        del self.latest[fired.msg.fingerprint]
+        return True
 
     def _retake(self, fired: list[Envelope[AlertFired]]) -> None:
         for env in fired:  # a later notification carrying them is a repeat, not news
