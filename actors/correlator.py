@@ -19,7 +19,9 @@ grouped. One message per incident per batch, and one placement per service in it
 per alert: a storm reads as one line, and a batch is decided a service at a time.
 An incident's severity is the worst of its alerts. It resolves when a responder says so,
 or when all its alerts have resolved (auto-resolve); a resolved incident takes no new
-alerts. Tickets are triaged by :func:`actors.domain.triage.triage` and linked to the open
+alerts, and its alerts that still fire are released: when their SLO pages again they open
+a new incident. An incident rooted in a dependency cycle is named after the alerting member
+that calls outside the cycle. Tickets are triaged by :func:`actors.domain.triage.triage` and linked to the open
 incident whose root or blast radius holds the ticket's service, or open a ticket-only
 incident.
 """
