@@ -57,7 +57,8 @@ class Responder(Actor):
     """One person: acks pages, runs runbooks, resolves or hands off."""
 
     family = "responder"
-    subscribes = (IncidentAcknowledged, IncidentResolved, SliReported)
+    #: SliReported too, but only while a step's effect is awaited (see :meth:`_watch`)
+    subscribes = (IncidentAcknowledged, IncidentResolved)
 
     def __init__(
         self,
@@ -218,6 +219,7 @@ class Responder(Actor):
         self.pages.pop(msg.incident, None)
         self.acking.discard(msg.incident)
         self._free()
+        self._watch()
 
     # --- the runbook ---------------------------------------------------------------------
 
@@ -266,6 +268,7 @@ class Responder(Actor):
         else:
             self.send(RequestRollback(service=service, reason=f"{incident}: {step.name}"), incident=incident)
         work.awaiting = self.now
+        self._watch()
 
     def on_sli_reported(self, msg: SliReported, env: Envelope[SliReported]) -> None:
         """After a step took effect, each report of the incident's SLO decides (README,
@@ -291,6 +294,14 @@ class Responder(Actor):
             if (left and msg.sli < msg.objective) or (not left and hopeless):
                 work.awaiting, work.calm = None, 0
                 self._next_step(work)
+        self._watch()
+
+    def _watch(self) -> None:
+        """Take the SLI reports only while a step's effect is awaited: most of a day's
+        messages are reports, and a responder off work has nothing to read in them."""
+        want = any(w.awaiting is not None for w in self.work.values())
+        if want != self.bus.watching(self.name, SliReported):
+            self.bus.watch(self.name, SliReported, want)
 
     def _recovered(self, work: Work, msg: SliReported) -> None:
         page = work.page
@@ -326,3 +337,4 @@ class Responder(Actor):
             incident=page.incident,
         )
         self._free()
+        self._watch()

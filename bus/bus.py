@@ -225,6 +225,22 @@ class Bus:
         self._route_cache.clear()
         self._plain_cache.clear()
 
+    def watch(self, name: str, kind: type[Message], on: bool) -> None:
+        """Subscribe *name* to *kind* (on) or stop (off); idempotent. For an actor that only
+        cares about a frequent kind while it works (a responder and the SLI reports)."""
+        routes = self._subs.setdefault(kind, [])
+        has = (name, None) in routes
+        if on and not has:
+            self.subscribe(name, kind)
+        elif not on and has:
+            routes.remove((name, None))
+            self._route_cache.clear()
+            self._plain_cache.clear()
+
+    def watching(self, name: str, kind: type[Message]) -> bool:
+        """Whether *name* is subscribed to *kind* (for all incidents)."""
+        return (name, None) in self._subs.get(kind, ())
+
     def _routes(self, kind: type[Message]) -> list[tuple[str, str | None]]:
         routes = self._route_cache.get(kind)
         if routes is None:
