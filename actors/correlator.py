@@ -114,13 +114,8 @@ class Correlator(Actor):
     """Collapses alert storms into incidents over the dependency graph; triages tickets."""
 
     family = "correlator"
-    subscribes: ClassVar[tuple[type[Message], ...]] = (
-        AlertFired,
-        AlertResolved,
-        TicketFiled,
-        IncidentResolved,
-        SliReported,
-    )
+    #: SliReported too, but only while alerts of resolved incidents still fire (``_watch``)
+    subscribes: ClassVar[tuple[type[Message], ...]] = (AlertFired, AlertResolved, TicketFiled, IncidentResolved)
 
     def __init__(
         self,
@@ -224,6 +219,7 @@ class Correlator(Actor):
                     self.released[(msg.service, msg.symptom)] = kept
                 else:
                     del self.released[(msg.service, msg.symptom)]
+                    self._watch()
             return
         self._count_down(msg.service)
         incident = held.incident
@@ -264,6 +260,16 @@ class Correlator(Actor):
                 if self._release_one(fired, held):
                     self.released.setdefault((fired.msg.service, fired.msg.symptom), []).append(fired)
         incident.held.clear()
+        self._watch()
+
+    def _watch(self) -> None:
+        """Take the SLI reports only while released alerts wait for their SLO to page again
+        (watching starts afresh: a report before it is no edge)."""
+        want = bool(self.released)
+        if want != self.bus.watching(self.name, SliReported):
+            if want:
+                self.paging.clear()
+            self.bus.watch(self.name, SliReported, want)
 
     def _release_one(self, fired: Envelope[AlertFired], held: Held) -> bool:
         """Forget *fired* if it still fires as one of *held*'s alerts; whether it did."""
@@ -288,6 +294,7 @@ class Correlator(Actor):
         self.paging[(msg.slo, key)] = msg.paging
         if msg.paging and was is False and key in self.released:  # paging again: a new burst
             self._retake(self.released.pop(key))
+            self._watch()
 
     def _retake(self, fired: list[Envelope[AlertFired]]) -> None:
         """Released alerts whose SLO pages again: taken as new."""
@@ -564,7 +571,7 @@ class RoutedCorrelator(Correlator):
     """The correlator behind Alertmanager: alerts arrive in its paging notifications
     (``on_notified``), not from the monitor."""
 
-    subscribes: ClassVar[tuple[type[Message], ...]] = (Notified, TicketFiled, IncidentResolved, SliReported)
+    subscribes: ClassVar[tuple[type[Message], ...]] = (Notified, TicketFiled, IncidentResolved)
 
     def setup(self) -> None:
         super().setup()

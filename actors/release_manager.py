@@ -58,7 +58,8 @@ class Canary:
 
 class ReleaseManager(Actor):
     family = "release"
-    subscribes = (DeployRequested, RequestRollback, RegressionCaseAdded, SliReported)
+    #: SliReported too, but only while a canary runs (``_watch``)
+    subscribes = (DeployRequested, RequestRollback, RegressionCaseAdded)
 
     def __init__(
         self,
@@ -172,6 +173,7 @@ class ReleaseManager(Actor):
             self._verdict(canary, "reject", offline.reason)
             return
         self.canaries[release] = canary
+        self._watch()
         self._step(canary)
 
     def _step(self, canary: Canary) -> None:
@@ -224,11 +226,18 @@ class ReleaseManager(Actor):
                 canary, "abort", f"paused longer than {self.canary_def.hold_timeout:g}s: aborted, stable only"
             )
 
+    def _watch(self) -> None:
+        """Take the SLI reports only while a canary runs (they carry its slices)."""
+        want = bool(self.canaries)
+        if want != self.bus.watching(self.name, SliReported):
+            self.bus.watch(self.name, SliReported, want)
+
     def _verdict(self, canary: Canary, verdict: CanaryDecision, reason: str) -> None:
         if verdict != "hold":  # a held canary keeps its weight (and its place) until it is decided
             self.canaries.pop(canary.release, None)
             self.slices.pop(canary.service, None)
             self._publish_live(canary.service)
+            self._watch()
         self.send(
             CanaryVerdict(
                 release=canary.release,
