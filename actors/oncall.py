@@ -107,6 +107,8 @@ def who(scenario: Scenario, config: OnCallConfig, offset: float, console: Consol
         answer = schedule.on_call(at)
         answers[name] = answer
         ends = _local(answer.until, schedule.time_zone) if answer.until is not None else "for good"
+        if not answer.changes:
+            ends = f"at least {ends}"
         layer = f" ({answer.layer})" if answer.layer else ""
         table.add_row(printable(name), "-", printable((answer.user or "nobody") + layer), printable(ends))
     for name, service in config.services.items():

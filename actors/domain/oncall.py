@@ -43,8 +43,10 @@ __all__ = [
 
 Urgency = Literal["high", "low"]
 
-#: How far ahead ``until`` of an on-call answer is looked for (beyond: "for good").
+#: How far ahead ``until`` of an on-call answer is looked for, and in how many instants
+#: where it might change (a one-second rotation of one person has an edge every second).
 HORIZON = timedelta(days=400)
+MAX_STEPS = 2000
 
 
 def _local(at: datetime, zone: ZoneInfo) -> datetime:
@@ -143,11 +145,15 @@ class Override:
 
 @dataclass(frozen=True)
 class OnCall:
-    """Who a schedule has on call at an instant, and until when (None: beyond the horizon)."""
+    """Who a schedule has on call at an instant, and until when (None: for good, no change
+    is ahead). With ``changes`` False, ``until`` is only how far the answer was checked
+    (the search stops after :data:`MAX_STEPS` instants or :data:`HORIZON`): it holds at
+    least until then."""
 
     user: str | None
     until: datetime | None
     layer: str | None
+    changes: bool = True
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,7 @@ class Schedule:
         user, layer = self._at(at, zone)
         t = at
         limit = at + HORIZON
-        while t < limit:
+        for _ in range(MAX_STEPS):
             edges = [e for lay in self.layers for e in lay.edges(t, zone)]
             edges += [e for o in self.overrides for e in (o.start, o.end) if e > t]
             if not edges:
@@ -191,7 +197,9 @@ class Schedule:
             t = min(edges)
             if self._at(t, zone)[0] != user:
                 return OnCall(user, t, layer)
-        return OnCall(user, None, layer)
+            if t >= limit:
+                break
+        return OnCall(user, t, layer, changes=False)  # checked this far: ask again from here
 
 
 @dataclass(frozen=True)

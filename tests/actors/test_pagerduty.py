@@ -405,3 +405,17 @@ def test_an_open_incident_outlives_the_shift_that_was_paged_for_it() -> None:
     crew = [{"name": "ann", "ack_after": "3m"}, {"name": "bob", "phone": "off"}]
     result = run(pd, crew, [(at, incident(1))], "2027-01-04T00:00:00Z")
     assert [(e.t, e.msg.by) for e in result.trace.of(IncidentAcknowledged)][:1] == [(at + 3 * MIN, "ann")]
+
+
+def test_a_one_second_rotation_of_one_person_does_not_hang_the_search() -> None:
+    """A layer of one person turning every second has an edge every second but never a
+    change: the answer is checked MAX_STEPS instants ahead and says it holds at least that
+    long (a hostile schedule costs bounded work); the pager re-asks from there."""
+    from datetime import UTC, datetime
+
+    from actors.domain.oncall import MAX_STEPS, Layer, Schedule
+
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    answer = Schedule("s", "UTC", (Layer("fast", start, start, 1, ("ann",)),)).on_call(start)
+    assert (answer.user, answer.changes) == ("ann", False)
+    assert answer.until is not None and (answer.until - start).total_seconds() == MAX_STEPS
