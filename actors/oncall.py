@@ -47,7 +47,7 @@ from bus.messages import (
     ResponderNotified,
 )
 from bus.text import printable
-from bus.vtime import format_duration, parse_duration
+from bus.vtime import MAX_SECONDS, format_duration, parse_duration
 from scenarios.files import ScenarioError
 from scenarios.loader import load_scenario
 from scenarios.oncall import oncall_config
@@ -79,6 +79,16 @@ def _when(text: str, start: datetime) -> float:
     offset = (at - start).total_seconds()
     if offset < 0:
         raise ScenarioError(f"--at {text!r}: before the scenario's start ({start.isoformat()}); pick a later instant")
+    return offset
+
+
+def _within(offset: float, text: str) -> float:
+    """*offset* if a dry run from it stays within virtual time's bound."""
+    if offset + HORIZON > MAX_SECONDS:
+        raise ScenarioError(
+            f"--at {text!r}: more than {format_duration(MAX_SECONDS - HORIZON)} after the scenario's start "
+            "(virtual time ends at 3650d; move start: closer)"
+        )
     return offset
 
 
@@ -226,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "who":
             who(scenario, config, offset, console)
         else:
+            _within(offset, args.at)
             drop = [x.strip() for arg in args.drop_ack for x in arg.split(",") if x.strip()]
             timeline(scenario, config, args.scenario, args.service, offset, args.urgency, args.severity, drop, console)
     except ScenarioError as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scenarios.imports.common import Fragment
+from scenarios.imports.common import Fragment, mapping, text
 
 __all__ = ["finish", "read"]
 
@@ -38,8 +38,8 @@ def finish(fragment: Fragment) -> None:
     providers: dict[str, str] = {}
     for doc, _ in entities:
         if doc.get("kind") == "Component":
-            for api in (doc.get("spec") or {}).get("providesApis") or []:
-                providers.setdefault(_ref(api), str((doc.get("metadata") or {}).get("name")))
+            for api in _refs(mapping(doc.get("spec")).get("providesApis")):
+                providers.setdefault(api, text(mapping(doc.get("metadata")).get("name")))
     edges: list[tuple[str, str, str, str]] = []  # (service, dependency, file, key)
     for doc, path in entities:
         edges += _service(doc, path, providers, fragment)
@@ -59,21 +59,23 @@ def _service(
     doc: dict[str, Any], path: str, providers: dict[str, str], fragment: Fragment
 ) -> list[tuple[str, str, str, str]]:
     """A Component or Resource as a service (with its team); the edges it makes."""
-    meta = doc.get("metadata") or {}
-    spec = doc.get("spec") or {}
-    name = str(meta.get("name") or "")
+    meta, spec = mapping(doc.get("metadata")), mapping(doc.get("spec"))
+    name = text(meta.get("name"))
     if doc.get("kind") not in ("Component", "Resource") or not name:
         return []
-    owner = spec.get("owner")
-    ident = fragment.service(name, str(meta.get("title") or "") or None)
+    ident = fragment.service(name, text(meta.get("title")) or None)
+    owner = _refs(spec.get("owner"))
     if owner:
-        fragment.services[ident].setdefault("team", fragment.service_ident(_ref(owner)))
-    edges = [(name, _ref(dep), path, f"{name}.spec.dependsOn") for dep in spec.get("dependsOn") or []]
+        fragment.services[ident].setdefault("team", fragment.service_ident(owner[0]))
+    edges = [(name, dep, path, f"{name}.spec.dependsOn") for dep in _refs(spec.get("dependsOn"))]
     edges += [
-        (name, providers.get(_ref(api), _ref(api)), path, f"{name}.spec.consumesApis")
-        for api in spec.get("consumesApis") or []
+        (name, providers.get(api, api), path, f"{name}.spec.consumesApis") for api in _refs(spec.get("consumesApis"))
     ]
-    parent = spec.get("subcomponentOf")
-    if parent:
-        edges.append((_ref(parent), name, path, f"{name}.spec.subcomponentOf"))
+    edges += [(parent, name, path, f"{name}.spec.subcomponentOf") for parent in _refs(spec.get("subcomponentOf"))]
     return edges
+
+
+def _refs(value: Any) -> list[str]:
+    """The names of an entity ref or a list of them (other values: none)."""
+    listed = value if isinstance(value, list) else [value]
+    return [name for v in listed if isinstance(v, str) and (name := _ref(v))]

@@ -15,7 +15,19 @@ import yaml
 from bus.text import identifier_problem, printable
 from scenarios.files import MAX_BYTES, ScenarioError, StrictLoader, read_text
 
-__all__ = ["ACCEPTED", "KINDS", "Fragment", "detect", "is_api_export", "prom_duration", "read_documents", "slug"]
+__all__ = [
+    "ACCEPTED",
+    "KINDS",
+    "Fragment",
+    "detect",
+    "is_api_export",
+    "items",
+    "mapping",
+    "prom_duration",
+    "read_documents",
+    "slug",
+    "text",
+]
 
 #: The formats an importer reads, by the name the command line gives them.
 KINDS = ("sloth", "pyrra", "openslo", "rules", "alertmanager", "pagerduty", "oncall", "opsgenie", "backstage")
@@ -142,6 +154,26 @@ class _PlainDumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def items(value: Any) -> list[dict[str, Any]]:
+    """The mappings of a config list (a lone mapping is a list of one; anything else, none):
+    importers read hostile files without a traceback."""
+    if isinstance(value, dict):
+        return [value]
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """*value* if it is a mapping, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def text(value: Any) -> str:
+    """*value* if it is a string (or a number, written out), else ``""``."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else ""
 
 
 def slug(text: str) -> str:

@@ -153,7 +153,8 @@ def _schedule(r: Resource, by_name: dict[tuple[str, str], Resource], user: Any, 
         fragment.warn(r.path, f"{where}.time_zone", f"{zone!r} is computed: schedule left out")
         return None
     layers = []
-    for k, v in enumerate(r.values.get("shifts") or []):
+    shifts = r.values.get("shifts")
+    for k, v in enumerate(shifts if isinstance(shifts, list) else []):
         ref = reference(v)
         shift = by_name.get(("grafana_oncall_on_call_shift", ref[2])) if ref is not None else None
         if shift is None:
@@ -215,7 +216,8 @@ def _shift(s: Resource, user: Any, fragment: Fragment) -> dict[str, Any] | None:
     layer: dict[str, Any] = {"name": str(v.get("name") or s.name), "start": instant,
                              "rotation_turn_length_seconds": period, "users": users}  # fmt: skip
     if duration < _PERIOD[frequency]:
-        days = [_DAYS[d] for d in v.get("by_day") or [] if d in _DAYS]
+        by_day = v.get("by_day")
+        days = [_DAYS[d] for d in (by_day if isinstance(by_day, list) else []) if isinstance(d, str) and d in _DAYS]
         time_of_day = when.strftime("%H:%M:%S")
         if frequency == "daily" or (frequency == "weekly" and len(days) in (0, 7)):
             layer["restrictions"] = [{"type": "daily_restriction", "start_time_of_day": time_of_day,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scenarios.imports.common import Fragment, slug
+from scenarios.imports.common import Fragment, items, mapping, slug, text
 
 __all__ = ["read"]
 
@@ -44,10 +44,8 @@ def finish(fragment: Fragment) -> None:
         return
     members: dict[str, list[str]] = {}
     for team, _ in parts.get("teams", []):
-        found = team.get("members")
-        listed = found if isinstance(found, list) else [found] if isinstance(found, dict) else []
-        members[str(team.get("name"))] = [
-            _person(fragment, str(m["username"])) for m in listed if isinstance(m, dict) and m.get("username")
+        members[text(team.get("name"))] = [
+            _person(fragment, text(m["username"])) for m in items(team.get("members")) if text(m.get("username"))
         ]
     schedules = _schedules(parts, fragment)
     policies: dict[str, str] = {}
@@ -56,12 +54,12 @@ def finish(fragment: Fragment) -> None:
         if name is not None:
             policies[str(esc.get("name"))] = name
     routed: dict[str, str] = {}
-    for rule, _ in sorted(parts.get("team_routing_rules", []), key=lambda x: x[0].get("order", 0)):
-        for target in rule.get("notify") or []:
-            if isinstance(target, dict) and target.get("type") == "escalation" and target.get("name") in policies:
-                routed.setdefault(str(rule.get("owner_team_name")), policies[target["name"]])
+    for rule, _ in sorted(parts.get("team_routing_rules", []), key=lambda x: _count(x[0].get("order")) or 0):
+        for target in items(rule.get("notify")):
+            if target.get("type") == "escalation" and text(target.get("name")) in policies:
+                routed.setdefault(text(rule.get("owner_team_name")), policies[text(target["name"])])
     for item, path in parts.get("services", []):
-        owner = str(item.get("team_name"))
+        owner = text(item.get("team_name"))
         if owner not in routed:
             fragment.warn(
                 path, f"services.{item.get('name')}", f"team {owner!r} routes to no escalation we read: left out"
@@ -70,6 +68,17 @@ def finish(fragment: Fragment) -> None:
         entry = {"name": slug(str(item.get("name"))), "escalation_policy": routed[owner]}
         fragment.oncall_item("services", entry, path)
     parts.clear()
+
+
+def _count(value: Any) -> int | None:
+    """A small whole number from a config (None: not one)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if 0 <= number <= 10_000 else None
 
 
 def _person(fragment: Fragment, username: str) -> str:
@@ -110,32 +119,17 @@ def _rotation(rotation: dict[str, Any], path: str, fragment: Fragment) -> dict[s
         fragment.warn(path, where, "type (hourly, daily, weekly), length or start_date not read: left out")
         return None
     users = []
-    for k, p in enumerate(rotation.get("participants") or []):
-        if isinstance(p, dict) and p.get("type") == "user" and p.get("username"):
-            users.append(_person(fragment, str(p["username"])))
+    for k, p in enumerate(items(rotation.get("participants"))):
+        if p.get("type") == "user" and text(p.get("username")):
+            users.append(_person(fragment, text(p["username"])))
         else:
             fragment.warn(path, f"{where}.participants[{k}]", "not a user (a none or team participant): left out")
     if not users:
         return None
     layer: dict[str, Any] = {"name": str(rotation.get("name") or ""), "start": start.isoformat(),
                              "rotation_turn_length_seconds": turn * length, "users": users}  # fmt: skip
-    restriction = rotation.get("time_restriction") or {}
-    made = []
-    for r in restriction.get("restrictions") or ([restriction["restriction"]] if "restriction" in restriction else []):
-        begin = int(r.get("start_hour", 0)) * 60 + int(r.get("start_min", 0))
-        end = int(r.get("end_hour", 0)) * 60 + int(r.get("end_min", 0))
-        clock = f"{begin // 60:02d}:{begin % 60:02d}:00"
-        if restriction.get("type") == "time-of-day":
-            span = (end - begin) % 1440 or 1440
-            made.append({"type": "daily_restriction", "start_time_of_day": clock, "duration_seconds": span * 60})
-        elif restriction.get("type") == "weekday-and-time-of-day":
-            day, last = _DAYS.get(str(r.get("start_day")).lower()), _DAYS.get(str(r.get("end_day")).lower())
-            if day is None or last is None:
-                continue
-            span = ((last - day) % 7) * 1440 + end - begin
-            span = span if span > 0 else span + 7 * 1440
-            made.append({"type": "weekly_restriction", "start_day_of_week": day, "start_time_of_day": clock,
-                         "duration_seconds": span * 60})  # fmt: skip
+    restriction = mapping(rotation.get("time_restriction"))
+    made = _restrictions(restriction)
     if restriction and not made:
         fragment.warn(
             path, f"{where}.time_restriction", "not a restriction we read: the rotation is on call all the time"
@@ -151,21 +145,23 @@ def _policy(
     name = str(esc.get("name"))
     where = f"escalations.{name}"
     steps: list[tuple[float, list[dict[str, str]]]] = []
-    for j, rule in enumerate(esc.get("rules") or []):
-        recipient = rule.get("recipient") or {}
+    for j, rule in enumerate(items(esc.get("rules"))):
+        recipient = mapping(rule.get("recipient"))
         kind = recipient.get("type")
         targets: list[dict[str, str]] = []
-        if kind == "user" and recipient.get("username"):
-            targets = [{"type": "user_reference", "id": _person(fragment, str(recipient["username"]))}]
-        elif kind == "schedule" and recipient.get("schedule_name") in schedules:
-            targets = [{"type": "schedule_reference", "id": schedules[recipient["schedule_name"]]}]
-        elif kind == "team" and members.get(str(recipient.get("team_name"))):
-            targets = [{"type": "user_reference", "id": m} for m in members[str(recipient["team_name"])]]
+        if kind == "user" and text(recipient.get("username")):
+            targets = [{"type": "user_reference", "id": _person(fragment, text(recipient["username"]))}]
+        elif kind == "schedule" and text(recipient.get("schedule_name")) in schedules:
+            targets = [{"type": "schedule_reference", "id": schedules[text(recipient["schedule_name"])]}]
+        elif kind == "team" and members.get(text(recipient.get("team_name"))):
+            targets = [{"type": "user_reference", "id": m} for m in members[text(recipient["team_name"])]]
         if not targets:
             fragment.warn(path, f"{where}.rules[{j}].recipient", "no user, schedule or team member we know: left out")
             continue
-        delay = rule.get("delay", 0)
-        steps.append((float(delay) if isinstance(delay, int | float) else 0.0, targets))
+        delay = _count(rule.get("delay", 0))
+        if delay is None:
+            fragment.warn(path, f"{where}.rules[{j}].delay", "not a number of minutes: taken as 0")
+        steps.append((float(delay or 0), targets))
     if not steps:
         fragment.warn(path, where, "no rule we could read: escalation left out")
         return None
@@ -178,7 +174,7 @@ def _policy(
         gap = steps[i + 1][0] - at if i + 1 < len(steps) else LAST_RULE_MINUTES
         rules.append({"escalation_delay_in_minutes": gap, "targets": targets})
     repeat = esc.get("repeat") or {}
-    count = repeat.get("count", 0) if isinstance(repeat, dict) else 0
+    count = _count(repeat.get("count", 0)) if isinstance(repeat, dict) else 0
     entry: dict[str, Any] = {"name": slug(name)}
     if entry["name"] != name:
         entry["display_name"] = name
@@ -186,3 +182,26 @@ def _policy(
     entry["rules"] = rules
     fragment.oncall_item("escalation_policies", entry, path)
     return str(entry["name"])
+
+
+def _restrictions(restriction: dict[str, Any]) -> list[dict[str, Any]]:
+    """An Opsgenie time restriction as daily (time-of-day) or weekly restrictions."""
+    made: list[dict[str, Any]] = []
+    for r in items(restriction.get("restrictions")) or items(restriction.get("restriction")):
+        sh, sm, eh, em = (_count(r.get(k, 0)) for k in ("start_hour", "start_min", "end_hour", "end_min"))
+        if sh is None or sm is None or eh is None or em is None or sh >= 24 or eh > 24 or sm >= 60 or em >= 60:
+            continue
+        begin, end = sh * 60 + sm, eh * 60 + em
+        clock = f"{begin // 60:02d}:{begin % 60:02d}:00"
+        if restriction.get("type") == "time-of-day":
+            span = (end - begin) % 1440 or 1440
+            made.append({"type": "daily_restriction", "start_time_of_day": clock, "duration_seconds": span * 60})
+        elif restriction.get("type") == "weekday-and-time-of-day":
+            day, last = _DAYS.get(str(r.get("start_day")).lower()), _DAYS.get(str(r.get("end_day")).lower())
+            if day is None or last is None:
+                continue
+            span = ((last - day) % 7) * 1440 + end - begin
+            span = span if span > 0 else span + 7 * 1440
+            made.append({"type": "weekly_restriction", "start_day_of_week": day, "start_time_of_day": clock,
+                         "duration_seconds": span * 60})  # fmt: skip
+    return made

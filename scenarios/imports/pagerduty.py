@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scenarios.imports.common import Fragment, is_api_export, slug
+from scenarios.imports.common import Fragment, is_api_export, items, mapping, slug, text
 from scenarios.imports.hcl import Resource, is_expression, reference
 
 __all__ = ["is_api_export", "read_api", "read_terraform_resources"]
@@ -60,6 +60,13 @@ def _int(value: Any) -> int | None:
     return None
 
 
+def _list(value: Any) -> list[Any]:
+    """A list value (anything else: empty; a lone block: a list of one)."""
+    if isinstance(value, dict):
+        return [value]
+    return value if isinstance(value, list) else []
+
+
 def _blocks(value: Any) -> list[dict[str, Any]]:
     """A Terraform block list (or one block) as a list of mappings."""
     if isinstance(value, dict):
@@ -87,7 +94,7 @@ def _urgency_rule(rule: dict[str, Any], where: str, fragment: Fragment, path: st
 
 def _support_hours(block: dict[str, Any], where: str, fragment: Fragment, path: str) -> dict[str, Any] | None:
     zone = _zone(block.get("time_zone"))
-    days = [d for d in (block.get("days_of_week") or []) if isinstance(d, int) and 1 <= d <= 7]
+    days = [d for d in _list(block.get("days_of_week")) if isinstance(d, int) and 1 <= d <= 7]
     start, end = str(block.get("start_time", "")), str(block.get("end_time", ""))
     if zone is None or not days or len(start) < 5 or len(end) < 5:
         fragment.warn(path, where, "support hours without a time zone, days and start/end times: left out")
@@ -126,7 +133,7 @@ def _layer(raw: dict[str, Any], users: list[str], where: str, fragment: Fragment
     layer["rotation_turn_length_seconds"] = turn
     layer["users"] = users
     restrictions = []
-    for j, r in enumerate(raw.get("restrictions") or raw.get("restriction") or []):
+    for j, r in enumerate(_list(raw.get("restrictions")) or _list(raw.get("restriction"))):
         made = _restriction(r) if isinstance(r, dict) else None
         if made is None:
             fragment.warn(path, f"{where}.restriction[{j}]", "not a daily or weekly restriction we read: left out")
@@ -202,7 +209,7 @@ def _tf_schedule(r: Resource, target: Any, fragment: Fragment) -> None:
         return
     layers = []
     for j, raw in enumerate(_blocks(r.values.get("layer"))):
-        users = [u for k, v in enumerate(raw.get("users") or [])
+        users = [u for k, v in enumerate(_list(raw.get("users")))
                  if (u := target(v, "pagerduty_user", f"{where}.layer[{j}].users[{k}]", r.path)) is not None]  # fmt: skip
         layer = _layer(raw, users, f"{where}.layer[{j}]", fragment, r.path)
         if layer is not None:
@@ -300,16 +307,16 @@ def read_api(doc: dict[str, Any], path: str, fragment: Fragment) -> None:
     """One API answer. Ids are kept on the fragment until every file is read, so a policy
     may name a schedule exported in another file."""
     ids = fragment.pd_ids
-    for user in doc.get("users") or []:
-        if isinstance(user, dict) and user.get("id") and user.get("name"):
-            ids[str(user["id"])] = ("user", slug(str(user["name"])))
-            entry = fragment.person(str(user["name"]), str(user["name"]))
+    for user in items(doc.get("users")):
+        if text(user.get("id")) and text(user.get("name")):
+            ids[text(user["id"])] = ("user", slug(text(user["name"])))
+            entry = fragment.person(text(user["name"]), text(user["name"]))
             zone = _zone(user.get("time_zone")) if user.get("time_zone") else None
             if zone is not None:
                 entry["time_zone"] = zone
-            for rule in user.get("notification_rules") or []:
+            for rule in items(user.get("notification_rules")):
                 method = _METHODS.get(
-                    str((rule.get("contact_method") or {}).get("type", "")).removesuffix("_reference")
+                    text(mapping(rule.get("contact_method")).get("type", "")).removesuffix("_reference")
                 )
                 delay = rule.get("start_delay_in_minutes")
                 if method and isinstance(delay, int | float):
@@ -320,19 +327,19 @@ def read_api(doc: dict[str, Any], path: str, fragment: Fragment) -> None:
                             "type": method,
                         }
                     )
-    schedules = list(doc.get("schedules") or [])
+    schedules = items(doc.get("schedules"))
     if isinstance(doc.get("schedule"), dict):
         schedules.append(doc["schedule"])
     for s in schedules:
-        if isinstance(s, dict) and s.get("id") and s.get("name"):
-            ids[str(s["id"])] = ("schedule", slug(str(s["name"])))
+        if text(s.get("id")) and text(s.get("name")):
+            ids[text(s["id"])] = ("schedule", slug(text(s["name"])))
             fragment.pd_pending.append(("schedule", s, path))
-    for p in doc.get("escalation_policies") or []:
-        if isinstance(p, dict) and p.get("id") and p.get("name"):
-            ids[str(p["id"])] = ("policy", slug(str(p["name"])))
+    for p in items(doc.get("escalation_policies")):
+        if text(p.get("id")) and text(p.get("name")):
+            ids[text(p["id"])] = ("policy", slug(text(p["name"])))
             fragment.pd_pending.append(("policy", p, path))
-    for s in doc.get("services") or []:
-        if isinstance(s, dict) and s.get("name"):
+    for s in items(doc.get("services")):
+        if text(s.get("name")):
             fragment.pd_pending.append(("service", s, path))
 
 
@@ -341,7 +348,7 @@ def finish_api(fragment: Fragment) -> None:
     ids = fragment.pd_ids
 
     def known(ref: Any, kind: str, where: str, path: str) -> str | None:
-        rid = str((ref or {}).get("id", "")) if isinstance(ref, dict) else str(ref or "")
+        rid = text(ref.get("id", "")) if isinstance(ref, dict) else text(ref)
         found = ids.get(rid)
         if found is None or found[0] != kind:
             fragment.warn(path, where, f"{kind} id {rid!r} is in no file read: left out")
@@ -349,7 +356,7 @@ def finish_api(fragment: Fragment) -> None:
         return found[1]
 
     for kind, item, path in fragment.pd_pending:
-        name = slug(str(item["name"]))
+        name = slug(text(item["name"]))
         if kind == "schedule":
             _api_schedule(item, name, known, fragment, path)
         elif kind == "policy":
@@ -373,24 +380,24 @@ def _api_schedule(item: dict[str, Any], name: str, known: Any, fragment: Fragmen
     if zone is None:
         fragment.warn(path, f"{where}.time_zone", "not a time zone: schedule left out")
         return
-    raw_layers = [x for x in item.get("schedule_layers") or [] if isinstance(x, dict)]
+    raw_layers = items(item.get("schedule_layers"))
     raw_layers.sort(key=lambda x: _int(x.get("rendering_index")) or 0)  # the higher wins: listed later
     layers = []
     for j, raw in enumerate(raw_layers):
-        users = [u for k, ref in enumerate(raw.get("users") or [])
-                 if (u := known((ref or {}).get("user"), "user", f"{where}.schedule_layers[{j}].users[{k}]", path))]  # fmt: skip
+        users = [u for k, ref in enumerate(items(raw.get("users")))
+                 if (u := known(ref.get("user"), "user", f"{where}.schedule_layers[{j}].users[{k}]", path))]  # fmt: skip
         layer = _layer(raw, users, f"{where}.schedule_layers[{j}]", fragment, path)
         if layer is not None:
             layers.append(layer)
     if not layers:
         fragment.warn(path, where, "no layer we could read: schedule left out")
         return
-    entry: dict[str, Any] = {"name": name, "display_name": str(item["name"]), "time_zone": zone, "layers": layers}
+    entry: dict[str, Any] = {"name": name, "display_name": text(item["name"]), "time_zone": zone, "layers": layers}
     overrides = []
-    final = (item.get("final_schedule") or {}).get("rendered_schedule_entries") or []
+    final = items(mapping(item.get("final_schedule")).get("rendered_schedule_entries"))
     for k, e in enumerate(final):
-        user = known((e or {}).get("user"), "user", f"{where}.final_schedule[{k}].user", path)
-        start, end = _instant((e or {}).get("start")), _instant((e or {}).get("end"))
+        user = known(e.get("user"), "user", f"{where}.final_schedule[{k}].user", path)
+        start, end = _instant(e.get("start")), _instant(e.get("end"))
         if user and start and end and start < end:
             overrides.append({"user": user, "start": start, "end": end})
     if overrides:
@@ -403,14 +410,14 @@ def _api_schedule(item: dict[str, Any], name: str, known: Any, fragment: Fragmen
 def _api_policy(item: dict[str, Any], name: str, known: Any, fragment: Fragment, path: str) -> None:
     where = f"escalation_policies.{name}"
     rules = []
-    for j, raw in enumerate(item.get("escalation_rules") or []):
+    for j, raw in enumerate(items(item.get("escalation_rules"))):
         targets = []
-        for k, t in enumerate((raw or {}).get("targets") or []):
-            kind = "schedule" if str((t or {}).get("type", "")).startswith("schedule") else "user"
+        for k, t in enumerate(items(raw.get("targets"))):
+            kind = "schedule" if text(t.get("type", "")).startswith("schedule") else "user"
             found = known(t, kind, f"{where}.escalation_rules[{j}].targets[{k}]", path)
             if found is not None:
                 targets.append({"type": f"{kind}_reference", "id": found})
-        delay = (raw or {}).get("escalation_delay_in_minutes")
+        delay = raw.get("escalation_delay_in_minutes")
         if targets and isinstance(delay, int | float) and delay > 0:
             rules.append({"escalation_delay_in_minutes": delay, "targets": targets})
         else:
@@ -419,8 +426,8 @@ def _api_policy(item: dict[str, Any], name: str, known: Any, fragment: Fragment,
         fragment.warn(path, where, "no rule we could read: policy left out")
         return
     entry: dict[str, Any] = {"name": name}
-    if str(item["name"]) != name:
-        entry["display_name"] = str(item["name"])
+    if text(item["name"]) != name:
+        entry["display_name"] = text(item["name"])
     entry["num_loops"] = min(max(_int(item.get("num_loops")) or 0, 0), 9)
     entry["rules"] = rules
     fragment.oncall_item("escalation_policies", entry, path)
