@@ -93,17 +93,25 @@ def test_hostile_backstage_entities(tmp_path: Path, doc: dict[str, Any]) -> None
 
 HOSTILE_TF = [
     'resource "pagerduty_schedule" "s" {\n  name = 5\n  time_zone = ["UTC"]\n  layer = "x"\n}\n',
-    'resource "pagerduty_schedule" "s" {\n  time_zone = "UTC"\n  layer {\n    start = 7\n    users = "ann"\n'
-    '    rotation_turn_length_seconds = "day"\n    restriction = 5\n  }\n}\n',
-    'resource "pagerduty_user" "a" { name = "A" }\n'
-    'resource "pagerduty_escalation_policy" "p" {\n  num_loops = "many"\n  rule {\n    escalation_delay_in_minutes = "soon"\n'
-    '    target {\n      type = 3\n      id = 5\n    }\n  }\n}\n',
-    'resource "pagerduty_service" "x" {\n  escalation_policy = pagerduty_escalation_policy.p.id\n  acknowledgement_timeout = "soon"\n'
-    '  incident_urgency_rule = "high"\n  support_hours {\n    days_of_week = 3\n  }\n}\n',
-    'resource "grafana_oncall_on_call_shift" "w" {\n  type = "rolling_users"\n  start = "2027-01-01T09:00:00"\n  duration = "long"\n'
-    '  frequency = "weekly"\n  by_day = 3\n  rolling_users = "x"\n}\n'
-    'resource "grafana_oncall_schedule" "s" {\n  shifts = "w"\n  time_zone = 3\n}\n'
-    'resource "grafana_oncall_escalation" "e" {\n  escalation_chain_id = 5\n  type = "wait"\n  duration = "x"\n}\n',
+    (
+        'resource "pagerduty_schedule" "s" {\n  time_zone = "UTC"\n  layer {\n    start = 7\n    users = "ann"\n'
+        '    rotation_turn_length_seconds = "day"\n    restriction = 5\n  }\n}\n'
+    ),
+    (
+        'resource "pagerduty_user" "a" { name = "A" }\n'
+        'resource "pagerduty_escalation_policy" "p" {\n  num_loops = "many"\n  rule {\n    escalation_delay_in_minutes = "soon"\n'
+        "    target {\n      type = 3\n      id = 5\n    }\n  }\n}\n"
+    ),
+    (
+        'resource "pagerduty_service" "x" {\n  escalation_policy = pagerduty_escalation_policy.p.id\n  acknowledgement_timeout = "soon"\n'
+        '  incident_urgency_rule = "high"\n  support_hours {\n    days_of_week = 3\n  }\n}\n'
+    ),
+    (
+        'resource "grafana_oncall_on_call_shift" "w" {\n  type = "rolling_users"\n  start = "2027-01-01T09:00:00"\n  duration = "long"\n'
+        '  frequency = "weekly"\n  by_day = 3\n  rolling_users = "x"\n}\n'
+        'resource "grafana_oncall_schedule" "s" {\n  shifts = "w"\n  time_zone = 3\n}\n'
+        'resource "grafana_oncall_escalation" "e" {\n  escalation_chain_id = 5\n  type = "wait"\n  duration = "x"\n}\n'
+    ),
 ]
 
 
