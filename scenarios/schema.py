@@ -77,7 +77,7 @@ def _zone(value: str) -> str:
 
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/London)") from exc
     return value
 

@@ -426,7 +426,7 @@ def _interval(config: Any, where: str) -> TimeInterval:
         location = (e or {}).get("location") or "UTC"
         try:
             zone = ZoneInfo(str(location)) if str(location) not in ("UTC", "Local") else ZoneInfo("UTC")
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ConfigError(f"{w}.location: unknown time zone {location!r} (e.g. Europe/London)") from None
         weekdays = _ranges(e.get("weekdays"), f"{w}.weekdays", _DAYS, 0, 6)
         entries.append(

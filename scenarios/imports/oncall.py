@@ -209,7 +209,7 @@ def _shift(s: Resource, user: Any, fragment: Fragment) -> dict[str, Any] | None:
         zone = v.get("time_zone")
         try:
             when = when.replace(tzinfo=ZoneInfo(str(zone)) if zone and not is_expression(zone) else UTC)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             when = when.replace(tzinfo=UTC)
     instant = when.isoformat()
     period = _PERIOD[frequency] * interval

@@ -35,7 +35,7 @@ _METHODS = {
 def _zone(value: Any) -> str | None:
     try:
         ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
     return str(value)
 
