@@ -208,6 +208,10 @@ CASES: dict[str, tuple[str, str]] = {
         ),
         "unknown time zone 'Mars/Olympus'",
     ),
+    "time zone: a name too long for a file": (
+        "name: x\nresponders: [{name: a, time_zone: " + "x" * 400 + "}]\n",
+        "responders[0].time_zone: unknown time zone",
+    ),
     "pagerduty: a target nobody defined": (
         (
             "name: x\nresponders: [{name: ann}]\npagerduty: {services: [{name: web, escalation_policy: p}], "
