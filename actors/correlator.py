@@ -266,10 +266,9 @@ class Correlator(Actor):
         """Take the SLI reports only while released alerts wait for their SLO to page again
         (watching starts afresh: a report before it is no edge)."""
         want = bool(self.released)
-        if want != self.bus.watching(self.name, SliReported):
-            if want:
-                self.paging.clear()
-            self.bus.watch(self.name, SliReported, want)
+        if want and not self.bus.watching(self.name, SliReported):
+            self.paging.clear()
+        self.bus.watch(self.name, SliReported, want, {service for service, _ in self.released})
 
     def _release_one(self, fired: Envelope[AlertFired], held: Held) -> bool:
         """Forget *fired* if it still fires as one of *held*'s alerts; whether it did."""

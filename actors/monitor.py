@@ -26,7 +26,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 from actors.domain.rules import (
@@ -136,6 +136,24 @@ class TieredSlo:
         ]
         #: the lowest burn rate a paging rule pages at (None: no rule pages)
         self.page_at: float | None = min(factors) if factors else None
+        # For quiet(): each burn tier's windows. A tier whose bad-ratio threshold is under
+        # 1e-9 could be passed by the running sums' rounding residue: then never quiet.
+        tiers = [tier for rule in self.rules for tier in rule.tiers if not tier.absent]
+        exact = all(tier.factor * self.slo.error_budget >= 1e-9 for tier in tiers)
+        self._quiet_tiers: list[tuple[float, ...]] | None = (
+            [(tier.long,) if tier.short is None else (tier.long, tier.short) for tier in tiers] if exact else None
+        )
+
+    def quiet(self) -> bool:
+        """Whether no rule is pending or firing and none can hold now: every tier has a
+        window without a bad request (its burn is 0, not above a threshold), or is an
+        absent-data tier (the caller has just added requests). Tiers whose threshold is
+        within rounding of 0 never count as quiet (``_quiet_tiers`` is None)."""
+        tiers = self._quiet_tiers
+        if tiers is None or any(rs.status != "inactive" for rs in self.states):
+            return False
+        windows = self.windows
+        return all(any(windows[length].clean for length in lengths) for lengths in tiers)
 
     def reset(self) -> None:
         self.windows = {k: TimeWindow(w.length, w.step) for k, w in self.windows.items()}
@@ -297,6 +315,8 @@ class Monitor(Actor):
         start: datetime | None = None,
         diurnal: Diurnal | None = None,
         noise: float = 0.0,
+        reports: Literal["changes", "every"] = "changes",
+        skip_quiet: bool = True,
     ) -> None:
         self.model = model
         self.slos = slos
@@ -307,6 +327,10 @@ class Monitor(Actor):
         #: the day's traffic curve (None: flat) and the noise on each sample's requests
         self.diurnal = diurnal
         self.noise = noise
+        #: "changes": an SLO's SliReported only when someone subscribes to them or its
+        #: (SLI, action, severity, paging) changed; "every": one per SLO per evaluation
+        self.every_report = reports == "every"
+        self.skip_quiet = skip_quiet
         super().__init__(name, host)
 
     def setup(self) -> None:
@@ -321,6 +345,11 @@ class Monitor(Actor):
         self.firing = 0
         self.pending = 0  # rules holding for their for: (they may yet fire)
         self.unsampled = False
+        series = self.series = self.bus.trace.series
+        self.columns = [series.declare(st.name, st.service, st.symptom, st.slo.objective) for st in self.slos]
+        #: each SLO's last published (SLI, action, severity, paging): a report is said again
+        #: only when it changes (or when someone listens)
+        self.said: list[tuple[float, PolicyAction, AlertSeverity | None, bool] | None] = [None] * len(self.slos)
         health = self.model.health()
         for state in self.slos:
             baseline = 1.0 - state.sensitivity * (1.0 - health[state.service])
@@ -380,8 +409,10 @@ class Monitor(Actor):
         self.unsampled = False
         rng = None if self.exact else self.rng
         shape = self._traffic_shape(now)
+        self.series.tick(now)
+        listening = None if self.every_report else self.bus.listening(SliReported)  # None: all
         said: list[Message] = []  # everything this sample says, sent together at the end
-        for state in self.slos:
+        for i, state in enumerate(self.slos):
             total = state.requests_per_minute * self.sample_every / 60.0 * self.model.traffic(state.service) * shape
             canary = self.canaries.get(state.service)
             slices: tuple[float | None, float | None] = (None, None)
@@ -392,17 +423,28 @@ class Monitor(Actor):
                 good, slices = self._slices(state, total, health[state.service], canary, rng)
             state.add(now, good, total)
             sli = good / total if total else 1.0
+            listened = listening is None or state.service in listening
             if isinstance(state, TieredSlo):
-                self._evaluate(state, now, sli, said, slices, total)
+                if self.skip_quiet and good >= total > 0 and state.quiet():
+                    # No rule can change state and none is active: the sample's figures are
+                    # known without evaluating a rule (the same as _evaluate would find).
+                    budget = state.budget.remaining(now)
+                    self.series.add(self.columns[i], round(sli, 6), round(budget, 6), total)
+                    if not listened and self.said[i] == (round(sli, 6), "ok", None, False):
+                        continue
+                    self._evaluate(state, now, sli, said, slices, total, i, listened, record=False)
+                    continue
+                self._evaluate(state, now, sli, said, slices, total, i, listened)
                 continue
             burns = state.burns()
             action, severity, reason = state.decide(burns)
             shown = {k: round(v, 4) for k, v in burns.items()}
-            said.append(
-                _report(
-                    state, sli, 1.0 - burns[state.longest], shown, action, severity, action == "page", slices, total
-                )
-            )
+            budget = 1.0 - burns[state.longest]
+            self.series.add(self.columns[i], round(sli, 6), round(budget, 6), total)
+            key = (round(sli, 6), action, severity, action == "page")
+            if listened or self.said[i] != key:
+                self.said[i] = key
+                said.append(_report(state, sli, budget, shown, action, severity, action == "page", slices, total))
             self._transition(state, action, severity, reason, sli, burns, said)
         self.send_many(said)
 
@@ -449,10 +491,15 @@ class Monitor(Actor):
         now: float,
         sli: float,
         said: list[Message],
-        slices: tuple[float | None, float | None] = (None, None),
-        total: float | None = None,
+        slices: tuple[float | None, float | None],
+        total: float,
+        index: int,
+        listened: bool,
+        record: bool = True,
     ) -> None:
-        """Evaluate every rule of *state* at *now*, as Prometheus does (appended to *said*)."""
+        """Evaluate every rule of *state* at *now*, as Prometheus does: its row of the
+        series (unless *record* is False: the caller wrote it), its report when someone
+        listens or it changed, and its rules' changes (appended to *said*)."""
         burns = state.burns()
         rates = state.rates()
         shown = state.named(burns)
@@ -465,23 +512,16 @@ class Monitor(Actor):
             if change is not None:
                 changes.append(self._rule_message(state, rule, rs, change, severity, action, sli, shown))
         budget = state.budget.remaining(now)
+        if record:
+            self.series.add(self.columns[index], round(sli, 6), round(budget, 6), total)
         paging = any(
             action == "page" and any(tier.burning(burns) for tier in rule.tiers)
             for rule, (_, action) in zip(state.rules, state.severities, strict=True)
         )
-        said.append(
-            _report(
-                state,
-                sli,
-                budget,
-                shown,
-                worst[1] if worst else "ok",
-                worst[0] if worst else None,
-                paging,
-                slices,
-                total,
-            )
-        )
+        key = (round(sli, 6), worst[1] if worst else "ok", worst[0] if worst else None, paging)
+        if listened or self.said[index] != key:
+            self.said[index] = key
+            said.append(_report(state, sli, budget, shown, key[1], key[2], paging, slices, total))
         said.extend(changes)
 
     def _rule_message(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from actors.alertmanager import Alertmanager, Silence
 from actors.correlator import Correlator, RoutedCorrelator
@@ -54,6 +54,12 @@ class Options:
     ack_loss: float = 0.0
     #: --instant-limit: messages or timers at one virtual instant that make a livelock
     instant_limit: int = DEFAULT_INSTANT_LIMIT
+    #: the monitor's SLI reports: only when a reader acts on them ("changes", the default) or
+    #: one per SLO per evaluation as before ("every": tests compare the two)
+    sli_reports: Literal["changes", "every"] = "changes"
+    #: skip the rule evaluation of an SLO no rule of which can change state (identical
+    #: results; off: every rule evaluated every time, as a test compares)
+    skip_quiet: bool = True
 
 
 def build(scenario: Scenario, options: Options | None = None, path: str = "<scenario>") -> Runtime:
@@ -90,6 +96,8 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
             start=_instant(scenario.start),
             diurnal=scenario.traffic.diurnal,
             noise=scenario.traffic.noise,
+            reports=options.sli_reports,
+            skip_quiet=options.skip_quiet,
         )
     )
     routing = routing_config(scenario, path)

@@ -228,9 +228,7 @@ class ReleaseManager(Actor):
 
     def _watch(self) -> None:
         """Take the SLI reports only while a canary runs (they carry its slices)."""
-        want = bool(self.canaries)
-        if want != self.bus.watching(self.name, SliReported):
-            self.bus.watch(self.name, SliReported, want)
+        self.bus.watch(self.name, SliReported, bool(self.canaries), {c.service for c in self.canaries.values()})
 
     def _verdict(self, canary: Canary, verdict: CanaryDecision, reason: str) -> None:
         if verdict != "hold":  # a held canary keeps its weight (and its place) until it is decided

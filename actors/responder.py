@@ -299,9 +299,8 @@ class Responder(Actor):
     def _watch(self) -> None:
         """Take the SLI reports only while a step's effect is awaited: most of a day's
         messages are reports, and a responder off work has nothing to read in them."""
-        want = any(w.awaiting is not None for w in self.work.values())
-        if want != self.bus.watching(self.name, SliReported):
-            self.bus.watch(self.name, SliReported, want)
+        services = {w.page.service for w in self.work.values() if w.awaiting is not None}
+        self.bus.watch(self.name, SliReported, bool(services), services)
 
     def _recovered(self, work: Work, msg: SliReported) -> None:
         page = work.page

@@ -19,28 +19,22 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
-import yaml
-from rich.console import Console
-
-from actors.console.view import PipeSafeConsole, TraceView
-from actors.engine.runtime import FAILED_ENDINGS, RunResult, Runtime
-from actors.outputs import OutputError, Outputs
-from actors.pipeline import Options, build
-from actors.report.digest import digest
-from actors.report.gate import evaluate
-from actors.report.invariants import check_invariants
-from bus.bus import DEFAULT_INSTANT_LIMIT
-from bus.messages import Message, PostmortemWritten, RegressionCaseAdded
+from bus.clock import DEFAULT_INSTANT_LIMIT
 from bus.text import printable
-from bus.trace import Envelope
 from bus.vtime import DurationError, format_duration, format_vtime, parse_duration
-from scenarios.budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, check_budget, format_bytes, parse_bytes
-from scenarios.checks import routing_config, unreachable_routes
-from scenarios.loader import ScenarioError, load_scenario
-from scenarios.oncall import oncall_config
-from scenarios.schema import MAX_SEED, Scenario
+from scenarios.limits import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, MAX_SEED, format_bytes, parse_bytes
+
+if TYPE_CHECKING:  # the run's modules are imported when a run starts: --help stays quick
+    from rich.console import Console
+
+    from actors.console.view import TraceView
+    from actors.engine.runtime import RunResult, Runtime
+    from actors.outputs import Outputs
+    from bus.messages import Message
+    from bus.trace import Envelope
+    from scenarios.schema import Scenario
 
 __all__ = ["main"]
 
@@ -224,6 +218,10 @@ _STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    from actors.outputs import OutputError
+    from scenarios.files import ScenarioError
+    from scenarios.schema import Scenario
+
     if args.schema:
         print(json.dumps(Scenario.model_json_schema(), indent=2))
         return EXIT_OK
@@ -257,6 +255,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
     """Everything checked before anything runs: the scenario, its budget, the outputs."""
+    from actors.outputs import Outputs
+    from actors.pipeline import Options, build
+    from scenarios.budget import check_budget
+    from scenarios.checks import routing_config, unreachable_routes
+    from scenarios.loader import load_scenario
+
     sources: list[str] = []
     warnings: list[str] = []
     scenario = load_scenario(args.scenario, sources=sources, warnings=warnings)
@@ -288,6 +292,8 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
 def _check_postmortems(folder: str, args: argparse.Namespace) -> None:
     """The postmortems' names come from the run; what is in their folder is checked now:
     no link in it at all, and no postmortem unless --force."""
+    from actors.outputs import OutputError
+
     if not os.path.isdir(folder) or os.path.islink(folder):
         return
     for name in sorted(os.listdir(folder)):
@@ -312,6 +318,13 @@ def _run(
     stream: IO[str] | None,
     views: list[TraceView],
 ) -> int:
+    import yaml
+
+    from actors.console.view import TraceView
+    from actors.outputs import OutputError
+    from bus.messages import PostmortemWritten, RegressionCaseAdded
+    from scenarios.oncall import oncall_config
+
     if stream is not None:
         write = stream.write
 
@@ -408,6 +421,8 @@ def replay_command(args: argparse.Namespace, seed: int) -> str:
 def make_console(args: argparse.Namespace) -> Console:
     """A terminal gets colour and the live panel; a pipe gets plain lines (NO_COLOR is
     honoured by rich). --svg also records what is printed, in colour unless NO_COLOR."""
+    from actors.console.view import PipeSafeConsole
+
     console = PipeSafeConsole(record=bool(args.svg))
     if args.svg or not console.is_terminal:  # a pipe, a file or a picture: wide enough that tables do not fold
         console = PipeSafeConsole(record=bool(args.svg), width=140)
@@ -417,6 +432,11 @@ def make_console(args: argparse.Namespace) -> Console:
 def report(scenario: Scenario, args: argparse.Namespace, result: RunResult, view: TraceView) -> int:
     """Print the end-of-run report and the eval gate; return the exit code, which the
     report's printing cannot change: a crash is 3 even if the console fails."""
+    from actors.engine.runtime import FAILED_ENDINGS
+    from actors.report.digest import digest
+    from actors.report.gate import evaluate
+    from actors.report.invariants import check_invariants
+
     seed = args.seed if args.seed is not None else scenario.seed
     endings = {
         "done": "the scenario finished",

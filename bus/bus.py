@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from bus.clock import DEFAULT_INSTANT_LIMIT
 from bus.faults import FaultLayer, FaultVerdict
 from bus.messages import Message
 from bus.trace import Envelope, Trace
@@ -35,7 +36,6 @@ __all__ = [
 #: Messages (or timers) at one virtual instant past which a run is called a livelock: above
 #: a real storm's (a sample of 10k services' SLOs is some 30k messages), far below what
 #: exhausts memory (200k envelopes are some 200 MB); ``--instant-limit`` changes it.
-DEFAULT_INSTANT_LIMIT = 200_000
 
 
 class UnknownRecipient(LookupError):
@@ -193,6 +193,8 @@ class Bus:
         self._subs: dict[type[Message], list[tuple[str, str | None]]] = {}
         self._route_cache: dict[type[Message], list[tuple[str, str | None]]] = {}
         self._plain_cache: dict[tuple[type[Message], str], tuple[str, ...]] = {}
+        #: kind -> watcher -> the topics it wants (None: all), see :meth:`watch`
+        self._topics: dict[type[Message], dict[str, frozenset[str] | None]] = {}
         self._seq = 0
         self._in_flight = 0
         self.closed = False
@@ -225,17 +227,43 @@ class Bus:
         self._route_cache.clear()
         self._plain_cache.clear()
 
-    def watch(self, name: str, kind: type[Message], on: bool) -> None:
+    def watch(self, name: str, kind: type[Message], on: bool, topics: Iterable[str] | None = None) -> None:
         """Subscribe *name* to *kind* (on) or stop (off); idempotent. For an actor that only
-        cares about a frequent kind while it works (a responder and the SLI reports)."""
+        cares about a frequent kind while it works (a responder and the SLI reports).
+        *topics* (e.g. services) tell a publisher which of them the watcher wants
+        (:meth:`listening`); it still gets every one published."""
         routes = self._subs.setdefault(kind, [])
         has = (name, None) in routes
+        topics_of = self._topics.setdefault(kind, {})
+        if on:
+            topics_of[name] = None if topics is None else frozenset(topics)
+        else:
+            topics_of.pop(name, None)
         if on and not has:
             self.subscribe(name, kind)
         elif not on and has:
             routes.remove((name, None))
             self._route_cache.clear()
             self._plain_cache.clear()
+
+    def listening(self, kind: type[Message]) -> frozenset[str] | None:
+        """What the subscribers of *kind* want: None when one wants every message of it (a
+        plain subscription, or a watch without topics), else the union of the watchers'
+        topics (empty: nobody listens). A publisher of a frequent kind says only these,
+        and what changed."""
+        routes = self._routes(kind)
+        if not routes:
+            return frozenset()
+        topics_of = self._topics.get(kind, {})
+        wanted: set[str] = set()
+        for name, _ in routes:
+            if name not in topics_of:
+                return None
+            topics = topics_of[name]
+            if topics is None:
+                return None
+            wanted |= topics
+        return frozenset(wanted)
 
     def watching(self, name: str, kind: type[Message]) -> bool:
         """Whether *name* is subscribed to *kind* (for all incidents)."""

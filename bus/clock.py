@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 __all__ = [
     "ASYNCIO_INTERNALS",
+    "DEFAULT_INSTANT_LIMIT",
     "TESTED_PYTHONS",
     "Pacer",
     "VirtualClockLoop",
@@ -49,6 +50,10 @@ __all__ = [
     "describe_blocked_tasks",
     "run_virtual",
 ]
+
+#: The livelock guard's default: messages or timers at one virtual instant that end a run
+#: as a livelock (``--instant-limit``; the bus holds the count).
+DEFAULT_INSTANT_LIMIT = 200_000
 
 T = TypeVar("T")
 #: (read the wall clock, sleep in real time): what --speed paces by, handed in by the CLI.

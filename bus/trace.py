@@ -19,6 +19,7 @@ from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from bus.faults import FaultVerdict
 from bus.messages import Message, parse_message
+from bus.series import Series
 
 __all__ = ["Envelope", "Trace", "envelopes_of", "read_jsonl"]
 
@@ -110,10 +111,12 @@ def envelopes_of(envelopes: Iterable[Envelope[Message]], *types: type[M]) -> lis
 
 @dataclass
 class Trace:
-    """The in-memory record of a run: every envelope in publish order."""
+    """The in-memory record of a run: every envelope in publish order, and the SLI series
+    (every SLO at every evaluation, ``bus/series.py``)."""
 
     envelopes: list[Envelope[Message]] = field(default_factory=list)
     sinks: list[Callable[[Envelope[Message]], None]] = field(default_factory=list)
+    series: Series = field(default_factory=Series)
 
     def record(self, env: Envelope[Message]) -> None:
         self.envelopes.append(env)

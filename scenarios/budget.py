@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from actors.domain.rules import PRESETS
+from scenarios.limits import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, format_bytes, parse_bytes
 from scenarios.loader import ScenarioError
 from scenarios.oncall import oncall_config
 from scenarios.schema import Scenario
@@ -42,12 +43,6 @@ BYTES_PER_BUCKET = 130
 FIXED_BYTES = 4 << 20
 #: Per service of the dependency graph (its node, its edges, its health entries).
 BYTES_PER_SERVICE = 3000
-
-#: The memory a run may be estimated to need before it is refused (``--max-memory``).
-DEFAULT_MAX_MEMORY = 2 << 30
-#: The work (SLO samples plus pager cycles) a run may be estimated to do before it is
-#: refused (``--max-work``): some 10^8 steps, a quarter of an hour on one core.
-DEFAULT_MAX_WORK = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -147,25 +142,3 @@ def check_budget(
             "shorten until, lengthen ack_timeout, or pass --max-work to allow it)"
         )
     return est
-
-
-_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
-def parse_bytes(text: str) -> int:
-    """``512M``, ``2G``, ``1500000`` -> bytes; ValueError if it is not a size."""
-    raw = text.strip().upper().removesuffix("B").removesuffix("I")
-    unit = raw[-1:] if raw[-1:] in _UNITS and raw[-1:] else ""
-    number = raw[: len(raw) - len(unit)] if unit else raw
-    value = float(number)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(text)
-    return int(value * _UNITS[unit])
-
-
-def format_bytes(n: int) -> str:
-    """``2.0 GB``, ``340 MB``, ``12 KB``."""
-    for unit, size in (("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}" if n < 10 * size else f"{n // size:,} {unit}"
-    return f"{n} B"

@@ -24,11 +24,11 @@ from pydantic import (
 from actors.domain.rules import PRESETS
 from bus.text import identifier_problem
 from bus.vtime import format_duration, parse_duration
+from scenarios.limits import MAX_SEED
 
 __all__ = ["MAX_SEED", "Duration", "Event", "FaultSpec", "Scenario", "Supervision"]
 
 #: Seeds are 0 .. 2**63 - 1 (the CLI's --seed too).
-MAX_SEED = 2**63 - 1
 
 Duration = Annotated[
     float,

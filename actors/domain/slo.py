@@ -274,6 +274,8 @@ class TimeWindow:
     total: float = 0.0
     _ring: list[list[float]] = field(default_factory=list)
     _head: int | None = None
+    #: the newest bucket that took a bad request
+    _bad_at: int = -(1 << 62)
 
     def __post_init__(self) -> None:
         self._slots = max(1, math.ceil(self.length / self.step - 1e-9))
@@ -281,6 +283,8 @@ class TimeWindow:
 
     def add(self, t: float, good: float, total: float) -> None:
         index = math.floor(t / self.step + 1e-9)
+        if good < total:
+            self._bad_at = max(self._bad_at, index)
         head = self._head
         if head is not None and index == head + 1:  # the usual case: the next bucket
             slot = self._ring[index % self._slots]
@@ -307,6 +311,12 @@ class TimeWindow:
         self.good += good
         self.total += total
 
+    @property
+    def clean(self) -> bool:
+        """Whether no bucket in the window holds a bad request (exactly: tracked per bucket,
+        not read from the running sums, which keep rounding residue after errors leave)."""
+        return self._head is None or self._bad_at <= self._head - self._slots
+
     def burn(self, slo: SLO) -> float:
         total = self.total
         if total <= 0:
@@ -317,6 +327,8 @@ class TimeWindow:
     def prefill(self, fraction: float, per_step: float, now: float = 0.0) -> None:
         """Start full of history at *fraction* good, *per_step* requests a bucket, up to *now*."""
         self._head = math.floor(now / self.step + 1e-9)
+        if fraction < 1.0:
+            self._bad_at = self._head
         for slot in self._ring:
             slot[0], slot[1] = per_step * fraction, per_step
         self.good = per_step * fraction * self._slots

@@ -32,10 +32,10 @@ from bus.messages import (
     PostmortemWritten,
     RegressionCase,
     RegressionCaseAdded,
-    SliReported,
     StepTaken,
     TicketTriaged,
 )
+from bus.series import Series
 from bus.trace import Envelope, Trace
 
 __all__ = ["Digest", "IncidentMetrics", "digest", "pages_per_responder", "response_metrics"]
@@ -114,7 +114,8 @@ class Digest:
     #: Every fault that ended, in order.
     cleared: list[Envelope[FaultCleared]] = field(default_factory=list)
     #: SLI samples, by service.
-    sli: dict[str, list[Envelope[SliReported]]] = field(default_factory=dict)
+    #: the run's SLI series (every SLO at every evaluation), the trace's own
+    series: Series = field(default_factory=Series)
     pages: list[Envelope[Page]] = field(default_factory=list)
     tickets: list[TicketTriaged] = field(default_factory=list)
     #: Runbook steps taken, by name, in order.
@@ -218,10 +219,6 @@ def _resolved(d: Digest, env: Envelope[Any]) -> None:
         m.resolved_at, m.resolved_by = env.t, msg.by
 
 
-def _sli(d: Digest, env: Envelope[Any]) -> None:
-    d.sli.setdefault(env.msg.service, []).append(env)
-
-
 def _postmortem(d: Digest, env: Envelope[Any]) -> None:
     d.postmortems.setdefault(env.msg.incident, env.msg)
 
@@ -237,7 +234,6 @@ _READERS: dict[type[Message], Callable[[Digest, Envelope[Any]], None]] = {
     Escalated: _escalated,
     EscalationExhausted: _exhausted,
     IncidentResolved: _resolved,
-    SliReported: _sli,
     AlertFired: lambda d, env: d.alerts.append(env),
     Deployed: lambda d, env: d.changes.append(env),
     FaultStarted: lambda d, env: d.changes.append(env),
@@ -254,6 +250,7 @@ def digest(trace: Trace, into: Digest | None = None) -> Digest:
     """Read *trace* once, into a :class:`Digest`; with *into*, read only what came after
     the envelopes it has read already (a reader during the run pays for each envelope once)."""
     d = Digest() if into is None else into
+    d.series = trace.series
     readers = _READERS
     by_incident = d.by_incident
     envelopes = trace.envelopes

@@ -157,16 +157,16 @@ def ticket_linked(s: Subject) -> Verdict:
 def sli_recovered(s: Subject) -> Verdict:
     e = s.e
     start = s.m.opened_at if s.m else 0.0
-    reports = s.d.sli.get(e.service or "", [])
-    low = min((r.msg.sli for r in reports if r.t >= start - 300), default=None)
-    back = next((r for r in reports if r.t >= start and r.msg.sli >= (e.sli_to or 0) - _SLACK), None)
+    reports = s.d.series.samples(e.service or "", since=start - 300)
+    low = min((r.sli for r in reports), default=None)
+    back = next((r for r in reports if r.t >= start and r.sli >= (e.sli_to or 0) - _SLACK), None)
     after = back.t - start if back else None
     ok = (
         back is not None
         and _within(e, after)
         and (e.sli_from is None or (low is not None and low <= e.sli_from + _SLACK))
     )
-    fig = f"SLI {low:.0%} -> {back.msg.sli:.0%} after {_time(after)}" if back and low is not None else "never recovered"
+    fig = f"SLI {low:.0%} -> {back.sli:.0%} after {_time(after)}" if back and low is not None else "never recovered"
     return Verdict(e.name or f"SLI of {e.service} recovered", ok, fig)
 
 

@@ -92,29 +92,26 @@ def gather(trace: Trace, incident: str, topology: Topology, d: Digest | None = N
     first_alert = next((e for e in d.alerts if e.msg.alert in alerts), None)
     # The budget burned counts from the first bad event of the cause (the samples after the
     # change that triggered it), not from detection: errors before the first alert count.
+    series = d.series
     if trigger is not None:
         since = trigger.t
-        reports = [e for e in d.sli.get(root, []) if e.msg.symptom == opened.symptom and since < e.t <= end]
+        reports = [r for r in series.samples(root, since=since, until=end) if r.symptom == opened.symptom and r.t > since]
     else:
         start = first_alert.t if first_alert else opened_env.t
-        reports = [e for e in d.sli.get(root, []) if e.msg.symptom == opened.symptom and start - 60 <= e.t <= end]
+        reports = [r for r in series.samples(root, since=start - 60, until=end) if r.symptom == opened.symptom]
     measured = root
     if not reports:  # the root has no SLO (a suspected cause): the worst of what it hurt
-        window = [
-            e
-            for s in opened.affected
-            for e in d.sli.get(s, [])
-            if (trigger.t if trigger else opened_env.t - 60) < e.t <= end
-        ]
-        worst_service = min(window, key=lambda e: e.msg.sli).msg.service if window else None
-        reports = [e for e in window if e.msg.service == worst_service]
+        after = trigger.t if trigger else opened_env.t - 60
+        window = [r for s in opened.affected for r in series.samples(s, since=after, until=end) if r.t > after]
+        worst_service = min(window, key=lambda r: r.sli).service if window else None
+        reports = [r for r in window if r.service == worst_service]
         measured = worst_service or root
-    worst = min((e.msg.sli for e in reports), default=None)
+    worst = min((r.sli for r in reports), default=None)
     burned = None
     if reports:
         step = reports[1].t - reports[0].t if len(reports) > 1 else 60.0
-        budget = 1 - reports[0].msg.objective
-        burned = sum((1 - e.msg.sli) * step for e in reports) / (budget * PERIOD)
+        budget = 1 - reports[0].objective
+        burned = sum((1 - r.sli) * step for r in reports) / (budget * PERIOD)
     affected = sorted(set(opened.affected) | set(topology.blast_radius(root) if root in topology else []))
     steps = [e.msg for e in mine if isinstance(e.msg, StepTaken)]
     rollback = next((e.msg for e in mine if isinstance(e.msg, RolledBack)), None)

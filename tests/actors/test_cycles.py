@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from actors.pipeline import build
-from bus.messages import AlertFired, IncidentOpened, SliReported
+from bus.messages import AlertFired, IncidentOpened
 from scenarios.loader import parse_scenario
 from topology import ServiceSpec, Topology
 
@@ -53,7 +53,7 @@ def test_the_cycle_drill_degrades_a_b_c_d_and_opens_one_incident_rooted_at_e() -
     burn of 50x against a 1% budget, above 5x: every SLO fires at 11m, and after
     group_wait (30s) one incident opens at 11m30s, rooted at E, the others inhibited."""
     result = drill(with_e_slo=True)
-    at_11m = {e.msg.service: e.msg.sli for e in result.trace.of(SliReported) if e.t == 660.0}
+    at_11m = {s.service: s.sli for s in result.trace.series.samples(since=660.0, until=660.0)}
     assert at_11m == {"A": 0.5, "B": 0.5, "C": 0.5, "D": 0.5, "E": 0.5}
     assert sorted(e.msg.service for e in result.trace.of(AlertFired)) == ["A", "B", "C", "D", "E"]
     [opened] = result.trace.of(IncidentOpened)

@@ -17,7 +17,6 @@ from bus.messages import (
     LadderRepeated,
     Page,
     PageAcked,
-    SliReported,
     StepTaken,
     TicketQueued,
 )
@@ -204,7 +203,7 @@ def test_the_lab_runbook_takes_the_sli_from_50_to_85_to_95_to_100_and_resolves_a
         "serve cached answers where possible",
         "shed low-priority traffic",
     ]
-    slis = {e.t: e.msg.sli for e in result.trace.of(SliReported)}
+    slis = {s.t: s.sli for s in result.trace.series.samples()}
     after = [slis[min(t for t in slis if t > s.t)] for s in steps]
     before = slis[max(t for t in slis if t <= steps[0].t)]
     assert [round(x, 2) for x in [before, *after]] == [0.5, 0.85, 0.95, 1.0]

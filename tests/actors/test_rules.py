@@ -19,7 +19,7 @@ import pytest
 from actors.domain.rules import PRESETS, AlertRule, RuleState, Tier, preset, rules_of
 from actors.engine.runtime import RunResult
 from actors.pipeline import build
-from bus.messages import AlertFired, AlertPending, AlertResolved, SliReported
+from bus.messages import AlertFired, AlertPending, AlertResolved
 from scenarios.loader import parse_scenario
 
 T = 2 * 3600.0
@@ -103,10 +103,10 @@ def test_the_budget_over_the_period_after_30_minutes_at_100_percent() -> None:
     every sample after (constant traffic: the budget never rises while the bad
     requests are inside the period)."""
     result = drill(0.0, 30)
-    reports = result.trace.of(SliReported)
-    at_s = next(e.msg for e in reports if e.t == T + 30 * M)
+    samples = result.trace.series.samples()
+    at_s = next(s for s in samples if s.t == T + 30 * M)
     assert at_s.budget_remaining == pytest.approx(0.3056, abs=0.001)
-    budgets = [e.msg.budget_remaining for e in reports]
+    budgets = [s.budget_remaining for s in samples]
     assert all(b2 <= b1 + 1e-9 for b1, b2 in itertools.pairwise(budgets))
     assert budgets[-1] == pytest.approx(0.3056, abs=0.001)
 

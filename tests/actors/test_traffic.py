@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from actors.pipeline import Options, build
-from bus.messages import SliReported
+from bus.series import Sample
 from scenarios.loader import parse_scenario
 
 BASE: dict[str, Any] = {
@@ -19,9 +19,10 @@ BASE: dict[str, Any] = {
 }
 
 
-def reports(data: dict[str, Any], **options: Any) -> dict[float, SliReported]:
+def reports(data: dict[str, Any], **options: Any) -> dict[float, Sample]:
+    """The SLI series of the run, one sample per evaluation (its only SLO)."""
     result = build(parse_scenario(yaml.safe_dump(data), "t.yaml"), Options(**options)).run()
-    return {e.t: e.msg for e in result.trace.of(SliReported)}
+    return {s.t: s for s in result.trace.series.samples()}
 
 
 def test_a_ramped_fault_reaches_its_full_effect_linearly() -> None:

@@ -26,7 +26,6 @@ from bus.messages import (
     PostmortemWritten,
     RegressionCaseAdded,
     RolledBack,
-    SliReported,
     TicketTriaged,
 )
 from scenarios.loader import load_scenario
@@ -56,7 +55,7 @@ def test_bad_deploy_storyline() -> None:
     assert at(r, IncidentAcknowledged, incident="INC-001", by="bob") == 16 * MIN + 30
     assert at(r, TicketTriaged, ticket="T-1", severity="sev2", route="L2", incident="INC-001") == 14 * MIN
     assert at(r, RolledBack, bad="v2-regressed", to="v1-stable") == 17 * MIN + 30
-    slis = [(e.t, e.msg.sli) for e in r.trace.of(SliReported) if e.msg.slo == "answer-success"]
+    slis = [(s.t, s.sli) for s in r.trace.series.samples(slo="answer-success")]
     assert (17 * MIN, 0.8) in slis and (18 * MIN, 1.0) in slis  # 80% -> 100% at the first sample after
     # Recovered once no paging rule burned for two reports in a row (18m and 19m): bob
     # resolves at 19m (one report after the SLI is back, as the recovery rule says).

@@ -27,7 +27,6 @@ from bus.messages import (
     PageAcked,
     PostmortemWritten,
     RolledBack,
-    SliReported,
 )
 from bus.vtime import format_duration, format_vtime
 from scenarios.loader import load_scenario, parse_scenario
@@ -110,7 +109,7 @@ def check(result: RunResult) -> int:
         if resolved:
             assert f"- Resolved: {resolved[0].reason}." in text, inc
         for value, service in re.findall(r"- Worst SLI: ([0-9.]+)% \(([^)]+)\)", text):
-            slis = [e.msg.sli for e in trace.of(SliReported) if e.msg.service == service]
+            slis = [s.sli for s in trace.series.samples(service)]
             assert f"{min(slis) * 100:.1f}" == value or any(f"{s * 100:.1f}" == value for s in slis), (inc, value)
             assert float(value) < 100.0 or min(slis) >= 0.9995, (inc, value)  # no 100% while it burned
         for health in re.findall(r"its health fell to ([0-9.]+%)", text):
