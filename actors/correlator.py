@@ -28,7 +28,7 @@ incident.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import ClassVar, Literal, cast
@@ -615,7 +615,11 @@ class RoutedCorrelator(Correlator):
         fingerprint fired again since (a relabelled alert's old label set resolves in its
         old group while the new one fires)."""
         inbox, self.inbox = self.inbox, []
-        envelopes = cast("list[Envelope[AlertFired]]", self.bus.trace.envelopes)
+        trace = self.bus.trace
+        # seq is dense from 1 when every kind is kept: the trace's own index; else a lookup
+        envelopes = cast("list[Envelope[AlertFired]]", trace.envelopes)
+        get = cast("Callable[[int], Envelope[AlertFired]]", trace.get)
+        dense = not trace.passed
         latest = self.latest
         by_paging: dict[str | None, list[Envelope[Notified]]] = {}
         for env in inbox:
@@ -625,7 +629,7 @@ class RoutedCorrelator(Correlator):
             # In the monitor's order, which is also the order they sit in memory: a storm's
             # alerts read in a row rather than group by group.
             for seq in sorted({seq for env in notes for seq in env.msg.firing}):
-                fired = envelopes[seq - 1]  # seq is dense from 1: the trace's own index
+                fired = envelopes[seq - 1] if dense else get(seq)
                 fingerprint = fired.msg.fingerprint
                 if seq > latest.get(fingerprint, 0):
                     latest[fingerprint] = seq
@@ -633,7 +637,7 @@ class RoutedCorrelator(Correlator):
             self._take(fresh, paging)
         for env in inbox:
             for seq in env.msg.resolved:
-                m = envelopes[seq - 1].msg
+                m = (envelopes[seq - 1] if dense else get(seq)).msg
                 if latest.get(m.fingerprint) != seq:
                     continue
                 del latest[m.fingerprint]

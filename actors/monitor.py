@@ -39,7 +39,7 @@ from actors.domain.rules import (
     rules_of,
     severity_of,
 )
-from actors.domain.slo import SLO, CountWindow, Decision, TimeWindow, TwoWindowPolicy, window_name
+from actors.domain.slo import SLO, CountWindow, Decision, TimeWindow, TwoWindowPolicy, WindowSet, window_name
 from actors.domain.world import Fault, ServiceModel, draw_good
 from actors.engine.actor import Actor, Host
 from bus.messages import (
@@ -60,6 +60,10 @@ from bus.vtime import format_duration
 from scenarios.schema import Diurnal, SloDef
 
 __all__ = ["Monitor", "SloState", "TieredSlo", "make_slo_states"]
+
+#: what a quiet SLO's report says: a perfect sample, nothing firing, nothing paging
+_QUIET: tuple[float, PolicyAction, AlertSeverity | None, bool] = (1.0, "ok", None, False)
+_NO_RATES: dict[float, float] = {}
 
 
 @dataclass
@@ -117,7 +121,8 @@ class TieredSlo:
     rules: list[AlertRule]
     #: (our severity, its action) per rule
     severities: list[tuple[AlertSeverity, PolicyAction]]
-    windows: dict[float, TimeWindow]
+    #: a window per distinct length of the rules, in one ring
+    windows: WindowSet
     budget: BudgetWindow
     labels: dict[str, str]
     sensitivity: float = 1.0
@@ -126,7 +131,7 @@ class TieredSlo:
 
     def __post_init__(self) -> None:
         self.states = [RuleState() for _ in self.rules]
-        self._names = {length: window_name(length) for length in self.windows}
+        self._names = [window_name(length) for length in self.windows.lengths]
         factors = [
             tier.factor
             for rule, (_, action) in zip(self.rules, self.severities, strict=True)
@@ -136,47 +141,61 @@ class TieredSlo:
         ]
         #: the lowest burn rate a paging rule pages at (None: no rule pages)
         self.page_at: float | None = min(factors) if factors else None
-        # For quiet(): each burn tier's windows. A tier whose bad-ratio threshold is under
+        # For quiet(): a burn tier cannot hold while one of its windows is clean, and a
+        # window of n buckets is clean once the last bad bucket is n or more behind the
+        # newest; so every tier is held back once that gap reaches the largest, over the
+        # tiers, of each tier's smallest window. A tier whose bad-ratio threshold is under
         # 1e-9 could be passed by the running sums' rounding residue: then never quiet.
         tiers = [tier for rule in self.rules for tier in rule.tiers if not tier.absent]
         exact = all(tier.factor * self.slo.error_budget >= 1e-9 for tier in tiers)
-        self._quiet_tiers: list[tuple[float, ...]] | None = (
-            [(tier.long,) if tier.short is None else (tier.long, tier.short) for tier in tiers] if exact else None
-        )
+        ws = self.windows
+        slots = dict(zip(ws.lengths, ws.slots, strict=True))
+        needed = [min(slots[tier.long], slots[tier.short or tier.long]) for tier in tiers]
+        self._quiet_gap: int | None = max(needed, default=0) if exact else None
+        #: (window, factor) of each burn tier of a paging rule: what "paging" reads
+        self.paging_tiers = [
+            (tier.short if tier.short is not None else tier.long, tier.factor)
+            for rule, (_, action) in zip(self.rules, self.severities, strict=True)
+            if action == "page"
+            for tier in rule.tiers
+            if not tier.absent
+        ]
+        #: whether a rule reads request rates (an absent-data tier, a min_rate)
+        self.reads_rates = any(tier.absent or tier.min_rate is not None for rule in self.rules for tier in rule.tiers)
 
     def quiet(self) -> bool:
         """Whether no rule is pending or firing and none can hold now: every tier has a
         window without a bad request (its burn is 0, not above a threshold), or is an
         absent-data tier (the caller has just added requests). Tiers whose threshold is
-        within rounding of 0 never count as quiet (``_quiet_tiers`` is None)."""
-        tiers = self._quiet_tiers
-        if tiers is None or any(rs.status != "inactive" for rs in self.states):
+        within rounding of 0 never count as quiet (``_quiet_gap`` is None)."""
+        gap = self._quiet_gap
+        if gap is None or any(rs.status != "inactive" for rs in self.states):
             return False
-        windows = self.windows
-        return all(any(windows[length].clean for length in lengths) for lengths in tiers)
+        ws = self.windows
+        return ws.head is None or ws.head - ws.bad_at >= gap
 
     def reset(self) -> None:
-        self.windows = {k: TimeWindow(w.length, w.step) for k, w in self.windows.items()}
+        self.windows = WindowSet(list(self.windows.lengths), self.windows.step)
         b = self.budget
         self.budget = BudgetWindow(b.period, b.step, 1.0 - b.budget, b.history_rate, b.history_good, b.until)
         self.__post_init__()
 
     def add(self, t: float, good: float, total: float) -> None:
-        for window in self.windows.values():
-            window.add(t, good, total)
+        self.windows.add(t, good, total)
         self.budget.add(t, good, total)
 
     def burns(self) -> dict[float, float | None]:
         """Burn per window length; None where the window saw no request (no ratio)."""
-        slo = self.slo
-        return {length: (w.burn(slo) if w.total > 0 else None) for length, w in self.windows.items()}
+        slo, ws = self.slo, self.windows
+        return {length: (ws.burn(k, slo) if ws.total[k] > 0 else None) for k, length in enumerate(ws.lengths)}
 
     def rates(self) -> dict[float, float]:
         """Requests per second per window length."""
-        return {length: w.total / length for length, w in self.windows.items()}
+        totals = self.windows.total
+        return {length: totals[k] / length for k, length in enumerate(self.windows.lengths)}
 
     def named(self, burns: dict[float, float | None]) -> dict[str, float]:
-        return {self._names[k]: round(v or 0.0, 4) for k, v in burns.items()}
+        return {name: round(v or 0.0, 4) for name, v in zip(self._names, burns.values(), strict=True)}
 
 
 def _fresh(window: CountWindow | TimeWindow) -> CountWindow | TimeWindow:
@@ -256,7 +275,7 @@ def make_slo_states(
                     slo=SLO(name, d.objective),
                     rules=rules,
                     severities=sevs,
-                    windows={length: TimeWindow(length, step) for length in lengths},
+                    windows=WindowSet(lengths, step),
                     budget=BudgetWindow(d.period, step, d.objective, rpm[service] / 60.0, 1.0, until),
                     labels=dict(d.labels),
                     sensitivity=d.sensitivity,
@@ -346,7 +365,9 @@ class Monitor(Actor):
         self.pending = 0  # rules holding for their for: (they may yet fire)
         self.unsampled = False
         series = self.series = self.bus.trace.series
-        self.columns = [series.declare(st.name, st.service, st.symptom, st.slo.objective) for st in self.slos]
+        self.columns = [
+            series.columns[series.declare(st.name, st.service, st.symptom, st.slo.objective)] for st in self.slos
+        ]
         #: each SLO's last published (SLI, action, severity, paging): a report is said again
         #: only when it changes (or when someone listens)
         self.said: list[tuple[float, PolicyAction, AlertSeverity | None, bool] | None] = [None] * len(self.slos)
@@ -354,6 +375,9 @@ class Monitor(Actor):
         for state in self.slos:
             baseline = 1.0 - state.sensitivity * (1.0 - health[state.service])
             per_step = state.requests_per_minute * self.sample_every / 60.0
+            if isinstance(state, TieredSlo):
+                state.windows.prefill(baseline, per_step)
+                continue
             windows: list[CountWindow | TimeWindow] = list(state.windows.values())
             for window in windows:
                 if isinstance(window, TimeWindow):
@@ -412,25 +436,27 @@ class Monitor(Actor):
         self.series.tick(now)
         listening = None if self.every_report else self.bus.listening(SliReported)  # None: all
         said: list[Message] = []  # everything this sample says, sent together at the end
+        model, canaries, columns, skip = self.model, self.canaries, self.columns, self.skip_quiet
+        per_minute = self.sample_every / 60.0 * shape
         for i, state in enumerate(self.slos):
-            total = state.requests_per_minute * self.sample_every / 60.0 * self.model.traffic(state.service) * shape
-            canary = self.canaries.get(state.service)
+            service = state.service
+            total = state.requests_per_minute * per_minute * model.traffic(service)
+            canary = canaries.get(service)
             slices: tuple[float | None, float | None] = (None, None)
             if canary is None:
-                level = 1.0 - state.sensitivity * (1.0 - health[state.service])
+                level = 1.0 - state.sensitivity * (1.0 - health[service])
                 good = draw_good(rng, total, level)
             else:
-                good, slices = self._slices(state, total, health[state.service], canary, rng)
+                good, slices = self._slices(state, total, health[service], canary, rng)
             state.add(now, good, total)
             sli = good / total if total else 1.0
-            listened = listening is None or state.service in listening
+            listened = listening is None or service in listening
             if isinstance(state, TieredSlo):
-                if self.skip_quiet and good >= total > 0 and state.quiet():
+                if skip and good >= total > 0 and state.quiet():
                     # No rule can change state and none is active: the sample's figures are
                     # known without evaluating a rule (the same as _evaluate would find).
-                    budget = state.budget.remaining(now)
-                    self.series.add(self.columns[i], round(sli, 6), round(budget, 6), total)
-                    if not listened and self.said[i] == (round(sli, 6), "ok", None, False):
+                    columns[i].add(sli, state.budget.remaining(now), total)
+                    if not listened and self.said[i] == _QUIET:
                         continue
                     self._evaluate(state, now, sli, said, slices, total, i, listened, record=False)
                     continue
@@ -438,12 +464,12 @@ class Monitor(Actor):
                 continue
             burns = state.burns()
             action, severity, reason = state.decide(burns)
-            shown = {k: round(v, 4) for k, v in burns.items()}
             budget = 1.0 - burns[state.longest]
-            self.series.add(self.columns[i], round(sli, 6), round(budget, 6), total)
+            columns[i].add(sli, budget, total)
             key = (round(sli, 6), action, severity, action == "page")
             if listened or self.said[i] != key:
                 self.said[i] = key
+                shown = {k: round(v, 4) for k, v in burns.items()}
                 said.append(_report(state, sli, budget, shown, action, severity, action == "page", slices, total))
             self._transition(state, action, severity, reason, sli, burns, said)
         self.send_many(said)
@@ -501,8 +527,8 @@ class Monitor(Actor):
         series (unless *record* is False: the caller wrote it), its report when someone
         listens or it changed, and its rules' changes (appended to *said*)."""
         burns = state.burns()
-        rates = state.rates()
-        shown = state.named(burns)
+        rates = state.rates() if state.reads_rates else _NO_RATES
+        shown: dict[str, float] | None = None
         worst: tuple[AlertSeverity, PolicyAction] | None = None
         changes: list[Message] = []
         for rule, rs, (severity, action) in zip(state.rules, state.states, state.severities, strict=True):
@@ -510,17 +536,21 @@ class Monitor(Actor):
             if rs.status == "firing" and (worst is None or severity < worst[0]):
                 worst = (severity, action)
             if change is not None:
+                shown = shown or state.named(burns)
                 changes.append(self._rule_message(state, rule, rs, change, severity, action, sli, shown))
         budget = state.budget.remaining(now)
         if record:
-            self.series.add(self.columns[index], round(sli, 6), round(budget, 6), total)
-        paging = any(
-            action == "page" and any(tier.burning(burns) for tier in rule.tiers)
-            for rule, (_, action) in zip(state.rules, state.severities, strict=True)
-        )
+            self.columns[index].add(sli, budget, total)
+        paging = False
+        for window, factor in state.paging_tiers:
+            burn = burns[window]
+            if burn is not None and burn > factor:
+                paging = True
+                break
         key = (round(sli, 6), worst[1] if worst else "ok", worst[0] if worst else None, paging)
         if listened or self.said[index] != key:
             self.said[index] = key
+            shown = shown or state.named(burns)
             said.append(_report(state, sli, budget, shown, key[1], key[2], paging, slices, total))
         said.extend(changes)
 

@@ -33,6 +33,7 @@ from actors.release_manager import ReleaseManager
 from actors.responder import Responder
 from bus.bus import DEFAULT_INSTANT_LIMIT, Bus
 from bus.faults import FaultLayer, FaultRule
+from bus.messages import SliReported
 from scenarios.checks import actor_names, check_scenario, routing_config, service_labels
 from scenarios.loader import ScenarioError
 from scenarios.oncall import oncall_config
@@ -60,6 +61,10 @@ class Options:
     #: skip the rule evaluation of an SLO no rule of which can change state (identical
     #: results; off: every rule evaluated every time, as a test compares)
     skip_quiet: bool = True
+    #: keep the SLI reports in the trace's memory (off: they go to the sinks, a
+    #: --trace-out file and the console, only; their figures are in the series): the
+    #: command line keeps them out, so a long run's memory stays bounded
+    keep_reports: bool = True
 
 
 def build(scenario: Scenario, options: Options | None = None, path: str = "<scenario>") -> Runtime:
@@ -69,6 +74,8 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
     until = scenario.until if options.until is None else options.until
     faults = FaultLayer(rng=random.Random(f"{seed}:faults"))
     bus = Bus(faults=faults)
+    if not options.keep_reports:
+        bus.trace.pass_through(SliReported)
     bus.instant_limit = options.instant_limit
     runtime = Runtime(seed, bus, until=until, restart=scenario.supervision.restart)
 

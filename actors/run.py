@@ -272,7 +272,12 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
             print(f"warning: {printable(line)}", file=sys.stderr)
     drop = [level.strip() for arg in args.drop_ack for level in arg.split(",") if level.strip()]
     options = Options(
-        seed=args.seed, until=args.until, drop_ack=drop, ack_loss=args.ack_loss, instant_limit=args.instant_limit
+        seed=args.seed,
+        until=args.until,
+        drop_ack=drop,
+        ack_loss=args.ack_loss,
+        instant_limit=args.instant_limit,
+        keep_reports=False,  # they stream to the console and --trace-out; memory stays bounded
     )
     check_budget(scenario, args.scenario, args.until, max_memory=args.max_memory, max_work=args.max_work)
     runtime = build(scenario, options, path=args.scenario)  # after the budget: building allocates the windows

@@ -18,7 +18,7 @@ from dataclasses import replace
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from actors.domain.rules import BudgetWindow, TierSpec, preset, rules_of
-from actors.domain.slo import SLO, TimeWindow
+from actors.domain.slo import SLO, WindowSet
 from actors.monitor import TieredSlo
 
 STEP = 60.0
@@ -35,7 +35,7 @@ def states(specs: list[TierSpec], slos: int) -> list[TieredSlo]:
             slo=SLO(f"s{i}", 0.99),
             rules=rules,
             severities=[("sev1", "page")] * len(rules),
-            windows={length: TimeWindow(length, STEP) for length in lengths},
+            windows=WindowSet(lengths, STEP),
             budget=BudgetWindow(30 * 86400.0, STEP, 0.99, 1000 / 60, 1.0, 86400.0),
             labels={},
         )

@@ -335,7 +335,7 @@ class Bus:
         if not rules:
             env = _new_envelope(Envelope, (self._seq, now, sender, recipients, parent, incident, msg, ()))
             trace = self.trace
-            trace.envelopes.append(env)
+            trace.add(env)
             if trace.sinks:
                 for sink in trace.sinks:
                     sink(env)
@@ -389,7 +389,7 @@ class Bus:
         now = self._now()
         if now != self._instant:
             self._instant, self._instant_seq = now, self._seq
-        record, sinks = self.trace.envelopes.append, self.trace.sinks
+        record, sinks = self.trace.add, self.trace.sinks
         # message class -> (recipients, their mailboxes), or None: publish it one by one
         plain: dict[type[Message], tuple[tuple[str, ...], tuple[Mailbox, ...]] | None] = {}
         for msg in msgs:

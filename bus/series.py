@@ -52,6 +52,12 @@ class Column:
     budget: array[float] = field(default_factory=lambda: array("f"))
     requests: array[float] = field(default_factory=lambda: array("f"))
 
+    def add(self, sli: float, budget: float, requests: float) -> None:
+        """This SLO's row of the evaluation :meth:`Series.tick` began."""
+        self.sli.append(sli)
+        self.budget.append(budget)
+        self.requests.append(requests)
+
 
 class Series:
     """The columns of every SLO and the one time column they share."""
@@ -79,10 +85,7 @@ class Series:
         self.times.append(t)
 
     def add(self, index: int, sli: float, budget: float, requests: float) -> None:
-        column = self.columns[index]
-        column.sli.append(sli)
-        column.budget.append(budget)
-        column.requests.append(requests)
+        self.columns[index].add(sli, budget, requests)
 
     def __len__(self) -> int:
         return len(self.times)

@@ -13,6 +13,7 @@ simulation.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, NamedTuple, TypeVar, cast
@@ -112,14 +113,51 @@ def envelopes_of(envelopes: Iterable[Envelope[Message]], *types: type[M]) -> lis
 @dataclass
 class Trace:
     """The in-memory record of a run: every envelope in publish order, and the SLI series
-    (every SLO at every evaluation, ``bus/series.py``)."""
+    (every SLO at every evaluation, ``bus/series.py``).
+
+    Kinds made transient (:meth:`pass_through`) go to the sinks (a ``--trace-out`` file, the
+    console) but are not kept: a long run's memory then stays bounded by what is open, the
+    summaries and the series. Sequence numbers stay those the bus gave; :meth:`get` finds
+    a kept envelope by its number, and a causal chain stops at one not kept.
+    """
 
     envelopes: list[Envelope[Message]] = field(default_factory=list)
     sinks: list[Callable[[Envelope[Message]], None]] = field(default_factory=list)
     series: Series = field(default_factory=Series)
+    #: kinds given to the sinks but not kept
+    transient: frozenset[type[Message]] = frozenset()
+    #: envelopes of transient kinds passed through, and the last one's number
+    passed: int = 0
+    last_passed: int = 0
+    #: keep (or pass through) one envelope: what the bus calls for each, before the sinks
+    add: Callable[[Envelope[Message]], None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._bind()
+
+    def pass_through(self, *kinds: type[Message]) -> None:
+        """Give *kinds* to the sinks only, from now on (not kept in memory)."""
+        self.transient = frozenset(kinds)
+        self._bind()
+
+    def _bind(self) -> None:
+        append = self.envelopes.append
+        transient = self.transient
+        if not transient:
+            self.add = append
+            return
+
+        def add(env: Envelope[Message]) -> None:
+            if type(env.msg) in transient:
+                self.passed += 1
+                self.last_passed = env.seq
+            else:
+                append(env)
+
+        self.add = add
 
     def record(self, env: Envelope[Message]) -> None:
-        self.envelopes.append(env)
+        self.add(env)
         if self.sinks:
             for sink in self.sinks:
                 sink(env)
@@ -131,7 +169,16 @@ class Trace:
         return len(self.envelopes)
 
     def get(self, seq: int) -> Envelope[Message]:
-        return self.envelopes[seq - 1]
+        """The envelope numbered *seq* (KeyError: not kept, or never published)."""
+        envelopes = self.envelopes
+        if not self.passed:
+            if 0 < seq <= len(envelopes):
+                return envelopes[seq - 1]
+            raise KeyError(seq)
+        i = bisect_left(envelopes, seq, key=_seq)
+        if i < len(envelopes) and envelopes[i].seq == seq:
+            return envelopes[i]
+        raise KeyError(seq)
 
     def of(self, *types: type[M]) -> list[Envelope[M]]:
         """Envelopes whose message is one of *types*."""
@@ -155,13 +202,20 @@ class Trace:
         chain = []
         parent = env.parent
         while parent is not None:
-            up = self.get(parent)
+            try:
+                up = self.get(parent)
+            except KeyError:  # a transient kind (not kept): the chain starts after it
+                break
             chain.append(up)
             parent = up.parent
         return chain[::-1]
 
     def to_jsonl(self) -> str:
         return "".join(e.to_json() + "\n" for e in self.envelopes)
+
+
+def _seq(env: Envelope[Message]) -> int:
+    return env.seq
 
 
 def read_jsonl(path: str) -> list[Envelope[Message]]:

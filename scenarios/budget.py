@@ -25,6 +25,7 @@ from scenarios.schema import Scenario
 __all__ = [
     "BYTES_PER_BUCKET",
     "BYTES_PER_MESSAGE",
+    "BYTES_PER_SAMPLE",
     "DEFAULT_MAX_MEMORY",
     "DEFAULT_MAX_WORK",
     "Estimate",
@@ -34,9 +35,13 @@ __all__ = [
     "parse_bytes",
 ]
 
-#: An envelope in the trace with its message (an SLI report with its burns dict is the
-#: commonest; measured at about 2 KB with everything a run keeps per message).
+#: An envelope in the trace with its message (measured at about 1.2 KB with everything a
+#: run keeps per message; an alert's labels and a notification's lists make some larger).
 BYTES_PER_MESSAGE = 2500
+#: One SLO at one evaluation in the SLI series (three float32 columns and its share of the
+#: float64 time column): the SLI reports themselves are not kept by a run of the command
+#: line (they stream to the console and --trace-out).
+BYTES_PER_SAMPLE = 20
 #: One bucket of a rolling window (a two-float list in a ring).
 BYTES_PER_BUCKET = 130
 #: What any run holds besides: the actors, the topology, the interpreter's working set.
@@ -53,7 +58,8 @@ class Estimate:
     samples: int
     #: Buckets of every rolling window, allocated when the run starts.
     buckets: int
-    #: Messages the trace keeps, at most.
+    #: Messages the trace keeps, at most (the SLI reports are not kept; their figures are
+    #: the samples, in the series).
     messages: int
     #: Re-pages and re-triggers the ladder can make, at most.
     pager_cycles: int
@@ -61,7 +67,12 @@ class Estimate:
     @property
     def memory(self) -> int:
         """Bytes, at most."""
-        return FIXED_BYTES + self.buckets * BYTES_PER_BUCKET + self.messages * BYTES_PER_MESSAGE
+        return (
+            FIXED_BYTES
+            + self.buckets * BYTES_PER_BUCKET
+            + self.samples * BYTES_PER_SAMPLE
+            + self.messages * BYTES_PER_MESSAGE
+        )
 
     @property
     def work(self) -> int:
@@ -111,7 +122,7 @@ def estimate(scenario: Scenario, until: float | None = None) -> Estimate:
         shortest = min([*timeouts, *delays])
         rungs = max(sum(len(r.targets) for r in p.rules) * (p.num_loops + 1) for p in oncall.policies.values())
         pager_cycles = incidents * (math.floor(horizon / shortest) + rungs)
-    messages = samples + 4 * pager_cycles + 20 * len(scenario.events) + 10 * instances + 1000
+    messages = 4 * pager_cycles + 20 * len(scenario.events) + 10 * instances + 1000
     return Estimate(samples=samples, buckets=buckets, messages=messages, pager_cycles=pager_cycles)
 
 
@@ -125,11 +136,12 @@ def check_budget(
     """The estimate of a run of *scenario*; raise :class:`ScenarioError` past a limit."""
     est = estimate(scenario, until)
     if est.memory > max_memory:
-        biggest = (
-            f"{est.buckets:,} window buckets"
-            if est.buckets * BYTES_PER_BUCKET > est.messages * BYTES_PER_MESSAGE
-            else f"{est.messages:,} messages kept in the trace"
-        )
+        parts = [
+            (est.buckets * BYTES_PER_BUCKET, f"{est.buckets:,} window buckets"),
+            (est.samples * BYTES_PER_SAMPLE, f"{est.samples:,} SLO samples in the SLI series"),
+            (est.messages * BYTES_PER_MESSAGE, f"{est.messages:,} messages kept in the trace"),
+        ]
+        biggest = max(parts, key=lambda part: part[0])[1]
         raise ScenarioError(
             f"{path}: the run would need about {format_bytes(est.memory)} ({biggest}), above the "
             f"{format_bytes(max_memory)} limit (sample less often, shorten until or the windows, "

@@ -162,9 +162,9 @@ CASES: dict[str, tuple[str, str]] = {
         ),
         "above the 2.0 GB limit",
     ),
-    "budget: a year sampled every second": (
+    "budget: ten years sampled every second": (
         (
-            "name: x\nuntil: 365d\nservices: [{name: a}]\nmonitor: {sample_every: 1s}\n"
+            "name: x\nuntil: 3650d\nservices: [{name: a}]\nmonitor: {sample_every: 1s}\n"
             "slos: [{name: e, service: [a], objective: 0.9}]\n"
         ),
         "the run would",

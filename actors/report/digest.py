@@ -127,10 +127,12 @@ class Digest:
     #: Whether the pager said anything (a scenario without a ladder has none).
     pager_spoke: bool = False
     #: Sequence numbers where time went backwards, where a parent did not precede its
-    #: child, and whether the numbers were dense (1..N).
+    #: child, and whether the numbers were dense (1..N; with kinds the trace did not keep,
+    #: rising, and as many as were kept and passed through).
     time_backwards: list[int] = field(default_factory=list)
     bad_parents: list[int] = field(default_factory=list)
     dense: bool = True
+    last_seq: int = 0
     _rank: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
@@ -258,8 +260,9 @@ def digest(trace: Trace, into: Digest | None = None) -> Digest:
     for env in envelopes[d.envelopes :] if d.envelopes else envelopes:
         d.envelopes += 1
         seq, t = env.seq, env.t
-        if seq != d.envelopes:
+        if seq <= d.last_seq or (seq != d.envelopes and not trace.passed):
             d.dense = False
+        d.last_seq = seq
         if t < previous_t:
             d.time_backwards.append(seq)
         previous_t = t
@@ -275,6 +278,8 @@ def digest(trace: Trace, into: Digest | None = None) -> Digest:
         reader = readers.get(type(env.msg))
         if reader is not None:
             reader(d, env)
+    if trace.passed and d.envelopes + trace.passed != max(d.last_seq, trace.last_passed):
+        d.dense = False
     if envelopes:
         d.last_t = envelopes[-1].t
     return d

@@ -95,7 +95,9 @@ def gather(trace: Trace, incident: str, topology: Topology, d: Digest | None = N
     series = d.series
     if trigger is not None:
         since = trigger.t
-        reports = [r for r in series.samples(root, since=since, until=end) if r.symptom == opened.symptom and r.t > since]
+        reports = [
+            r for r in series.samples(root, since=since, until=end) if r.symptom == opened.symptom and r.t > since
+        ]
     else:
         start = first_alert.t if first_alert else opened_env.t
         reports = [r for r in series.samples(root, since=start - 60, until=end) if r.symptom == opened.symptom]

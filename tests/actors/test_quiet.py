@@ -50,8 +50,10 @@ NOISY: dict[str, Any] = {
 
 
 def runs(name: str) -> tuple[RunResult, RunResult, RunResult]:
-    scenario = parse_scenario(yaml.safe_dump(NOISY), "noisy.yaml") if name == "noisy" else load_scenario(
-        str(ROOT / "scenarios" / name)
+    scenario = (
+        parse_scenario(yaml.safe_dump(NOISY), "noisy.yaml")
+        if name == "noisy"
+        else load_scenario(str(ROOT / "scenarios" / name))
     )
     before = build(scenario, Options(sli_reports="every", skip_quiet=False)).run()
     said = build(scenario, Options(skip_quiet=False)).run()
