@@ -160,6 +160,9 @@ class TieredSlo:
             for tier in rule.tiers
             if not tier.absent
         ]
+        #: whether a rule is pending or firing (set by the monitor after each evaluation)
+        self.active = False
+        self._error_budget = self.slo.error_budget
         #: whether a rule reads request rates (an absent-data tier, a min_rate)
         self.reads_rates = any(tier.absent or tier.min_rate is not None for rule in self.rules for tier in rule.tiers)
 
@@ -169,7 +172,7 @@ class TieredSlo:
         absent-data tier (the caller has just added requests). Tiers whose threshold is
         within rounding of 0 never count as quiet (``_quiet_gap`` is None)."""
         gap = self._quiet_gap
-        if gap is None or any(rs.status != "inactive" for rs in self.states):
+        if gap is None or self.active:
             return False
         ws = self.windows
         return ws.head is None or ws.head - ws.bad_at >= gap
@@ -185,9 +188,17 @@ class TieredSlo:
         self.budget.add(t, good, total)
 
     def burns(self) -> dict[float, float | None]:
-        """Burn per window length; None where the window saw no request (no ratio)."""
-        slo, ws = self.slo, self.windows
-        return {length: (ws.burn(k, slo) if ws.total[k] > 0 else None) for k, length in enumerate(ws.lengths)}
+        """Burn per window length; None where the window saw no request (no ratio). The
+        arithmetic of :meth:`WindowSet.burn`, inlined: the monitor's hot path."""
+        ws, budget = self.windows, self._error_budget
+        out: dict[float, float | None] = {}
+        for length, good, total in zip(ws.lengths, ws.good, ws.total, strict=True):
+            if total > 0:
+                bad = total - good
+                out[length] = (min(total, bad) if bad > 0 else 0.0) / total / budget
+            else:
+                out[length] = None
+        return out
 
     def rates(self) -> dict[float, float]:
         """Requests per second per window length."""
@@ -531,13 +542,17 @@ class Monitor(Actor):
         shown: dict[str, float] | None = None
         worst: tuple[AlertSeverity, PolicyAction] | None = None
         changes: list[Message] = []
+        active = False
         for rule, rs, (severity, action) in zip(state.rules, state.states, state.severities, strict=True):
             change = rs.step(rule, now, rule.holds(burns, rates))
-            if rs.status == "firing" and (worst is None or severity < worst[0]):
-                worst = (severity, action)
+            if rs.status != "inactive":
+                active = True
+                if rs.status == "firing" and (worst is None or severity < worst[0]):
+                    worst = (severity, action)
             if change is not None:
                 shown = shown or state.named(burns)
                 changes.append(self._rule_message(state, rule, rs, change, severity, action, sli, shown))
+        state.active = active
         budget = state.budget.remaining(now)
         if record:
             self.columns[index].add(sli, budget, total)

@@ -195,3 +195,40 @@ def test_more_bad_outcomes_never_lower_the_severity(
     after = alert(SLO99, (100 - worse_fast, 100), (1000 - worse_slow, 1000))
     assert rank[after[0]] >= rank[before[0]]
     assert sev[after[1]] >= sev[before[1]]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.floats(0, 100, allow_nan=False), st.booleans()), min_size=1, max_size=120
+    )
+)
+def test_a_window_set_sums_as_one_time_window_per_length(samples: list[tuple[int, float, bool]]) -> None:
+    """One ring for windows of 1, 5, 30 and 60 buckets gives each window the sums a
+    TimeWindow of its own gives: exactly when samples come bucket after bucket, within
+    rounding across skipped buckets; and a window is clean exactly when none of its
+    buckets took a bad request."""
+    from actors.domain.slo import WindowSet
+
+    lengths = [60.0, 300.0, 1800.0, 3600.0]
+    ws = WindowSet(lengths, MINUTE)
+    single = [TimeWindow(length, MINUTE) for length in lengths]
+    ws.prefill(0.999, 100.0)
+    for w in single:
+        w.prefill(0.999, 100.0)
+    index, skipped, bad_at = 0, False, 0
+    for gap, total, bad in samples:
+        index += gap
+        skipped = skipped or gap > 1
+        good = total * (0.5 if bad else 1.0)
+        if good < total:
+            bad_at = index
+        ws.add(index * MINUTE, good, total)
+        for w in single:
+            w.add(index * MINUTE, good, total)
+        for k, w in enumerate(single):
+            if skipped:
+                assert ws.good[k] == pytest.approx(w.good, abs=1e-6)
+                assert ws.total[k] == pytest.approx(w.total, abs=1e-6)
+            else:
+                assert (ws.good[k], ws.total[k]) == (w.good, w.total)
+            assert ws.clean(k) == (bad_at <= index - ws.slots[k])
