@@ -189,12 +189,20 @@ class TieredSlo:
 
     def burns(self) -> dict[float, float | None]:
         """Burn per window length; None where the window saw no request (no ratio). The
-        arithmetic of :meth:`WindowSet.burn`, inlined: the monitor's hot path."""
+        arithmetic of :meth:`WindowSet.burn` on its running totals, inlined: the monitor's
+        hot path."""
         ws, budget = self.windows, self._error_budget
+        head = ws.head
+        if head is None:
+            return dict.fromkeys(ws.lengths)
+        at = ws.at
+        _, bad_now, total_now = at(head)
         out: dict[float, float | None] = {}
-        for length, good, total in zip(ws.lengths, ws.good, ws.total, strict=True):
+        for length, slots in zip(ws.lengths, ws.slots, strict=True):
+            _, bad_back, total_back = at(head - slots)
+            total = total_now - total_back
             if total > 0:
-                bad = total - good
+                bad = bad_now - bad_back
                 out[length] = (min(total, bad) if bad > 0 else 0.0) / total / budget
             else:
                 out[length] = None
@@ -202,8 +210,8 @@ class TieredSlo:
 
     def rates(self) -> dict[float, float]:
         """Requests per second per window length."""
-        totals = self.windows.total
-        return {length: totals[k] / length for k, length in enumerate(self.windows.lengths)}
+        ws = self.windows
+        return {length: ws.sums(k)[2] / length for k, length in enumerate(ws.lengths)}
 
     def named(self, burns: dict[float, float | None]) -> dict[str, float]:
         return {name: round(v or 0.0, 4) for name, v in zip(self._names, burns.values(), strict=True)}

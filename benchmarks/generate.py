@@ -34,7 +34,9 @@ def scenario(services: int, until_s: int, faults: list[tuple[int, int, int, floa
     graph = _graph(services, rng)
     names = [s["name"] for s in graph]
     slos = [{"name": "availability", "service": names, "objective": 0.999, "policy": "sloth"}]
-    slos.append({"name": "latency", "service": names, "objective": 0.99, "policy": "kube-prometheus", "symptom": "latency"})
+    slos.append(
+        {"name": "latency", "service": names, "objective": 0.99, "policy": "kube-prometheus", "symptom": "latency"}
+    )
     events: list[dict[str, Any]] = []
     for index, at, length, health in faults:
         service = names[index]

@@ -325,82 +325,108 @@ class TimeWindow:
 
 
 class WindowSet:
-    """Time windows of several lengths over one SLO's samples, sharing one ring of
-    ``step`` buckets as long as the longest: a sample is written once, and each window's
-    running sums take it in and let go of the sample that leaves it (the one ``slots``
-    buckets back). The same sums as one :class:`TimeWindow` per length, with the same
-    arithmetic in the same order on the usual path (the next bucket), at a fraction of
-    the cost: this is the monitor's hottest loop.
+    """Time windows of several lengths over one SLO's samples, as running totals: the
+    cumulative good, bad and total requests at each ``step`` bucket, for as many buckets
+    as the longest window (and one more). A sample is one write whatever the number of
+    windows; a window's sums are two reads (the totals now, less the totals ``slots``
+    buckets back), taken only when a rule is evaluated. A window with no bad request
+    reads exactly 0 bad (the same cumulative value twice): no rounding residue is left
+    when errors leave it.
+
+    The history a monitor starts with (:meth:`prefill`) is not stored: before the first
+    sample the totals are a straight line (``k`` buckets back: ``-k`` times one bucket), so
+    memory grows with the samples taken, up to the longest window, not with its length.
     """
 
-    __slots__ = ("bad_at", "good", "head", "lengths", "ring_good", "ring_total", "size", "slots", "step", "total")
+    __slots__ = ("_fill", "_origin", "bad_at", "cbad", "cgood", "ctotal", "head", "lengths", "ring", "slots", "step")
 
     def __init__(self, lengths: list[float], step: float) -> None:
         self.lengths = tuple(lengths)
         self.step = step
         self.slots = tuple(max(1, math.ceil(length / step - 1e-9)) for length in lengths)
-        self.size = max(self.slots, default=1)
-        self.ring_good = [0.0] * self.size
-        self.ring_total = [0.0] * self.size
-        self.good = [0.0] * len(lengths)
-        self.total = [0.0] * len(lengths)
+        #: cumulative totals are kept for the last ``ring`` buckets
+        self.ring = max(self.slots, default=1) + 1
+        self.cgood: list[float] = []
+        self.cbad: list[float] = []
+        self.ctotal: list[float] = []
         self.head: int | None = None
+        #: the bucket before the first sample (the totals are 0 there), and the history
+        #: per bucket before it (good, bad, total)
+        self._origin: int | None = None
+        self._fill = (0.0, 0.0, 0.0)
         #: the newest bucket that took a bad request
         self.bad_at = -(1 << 62)
 
+    def at(self, index: int) -> tuple[float, float, float]:
+        """The cumulative (good, bad, total) at bucket *index* (at most ``ring`` back)."""
+        origin = self._origin
+        if origin is None or index <= origin:
+            k = 0 if origin is None else index - origin
+            g, b, n = self._fill
+            return g * k, b * k, n * k
+        p = (index - origin - 1) % self.ring
+        return self.cgood[p], self.cbad[p], self.ctotal[p]
+
     def add(self, t: float, good: float, total: float) -> None:
         index = math.floor(t / self.step + 1e-9)
-        if good < total:
+        bad = total - good if total > good else 0.0
+        if bad:
             self.bad_at = max(self.bad_at, index)
         head = self.head
-        size, rg, rt, sums_good, sums_total = self.size, self.ring_good, self.ring_total, self.good, self.total
-        if head is not None and index == head + 1:  # the usual case: the next bucket
-            for k, slots in enumerate(self.slots):
-                leaving = (index - slots) % size
-                sums_good[k] += good - rg[leaving]
-                sums_total[k] += total - rt[leaving]
-            slot = index % size
-            rg[slot], rt[slot] = good, total
-            self.head = index
+        if head is None or self._origin is None:
+            self.head = self._origin = index - 1
+            head = index - 1
+        if index < head:
+            return  # the past is written (the monitor samples in order)
+        g, b, n = self.at(head)
+        if index == head:  # more in the newest bucket
+            self._put(index, g + good, b + bad, n + total)
             return
+        for j in range(max(head + 1, index - self.ring + 1), index):  # skipped buckets: nothing came
+            self._put(j, g, b, n)
+        self._put(index, g + good, b + bad, n + total)
+        self.head = index
+
+    def _put(self, index: int, g: float, b: float, n: float) -> None:
+        assert self._origin is not None
+        p = (index - self._origin - 1) % self.ring
+        if p >= len(self.cgood):  # the ring fills up as samples come
+            if p > len(self.cgood):  # a jump of more than the ring: the rest is written next
+                pad = [0.0] * (p - len(self.cgood))
+                self.cgood += pad
+                self.cbad += pad
+                self.ctotal += pad
+            self.cgood.append(g)
+            self.cbad.append(b)
+            self.ctotal.append(n)
+        else:
+            self.cgood[p], self.cbad[p], self.ctotal[p] = g, b, n
+
+    def sums(self, k: int) -> tuple[float, float, float]:
+        """(good, bad, total) over window *k*."""
+        head = self.head
         if head is None:
-            self.head = head = index
-        elif index > head:  # buckets skipped: each lets go of what leaves, as an empty sample
-            for j in range(head + 1, min(index, head + size) + 1):
-                for k, slots in enumerate(self.slots):
-                    leaving = (j - slots) % size
-                    sums_good[k] -= rg[leaving]
-                    sums_total[k] -= rt[leaving]
-                rg[j % size] = rt[j % size] = 0.0
-            self.head = head = index
-        elif index <= head - size:
-            return  # older than every window
-        slot = index % size
-        rg[slot] += good
-        rt[slot] += total
-        for k, slots in enumerate(self.slots):
-            if index > head - slots:
-                sums_good[k] += good
-                sums_total[k] += total
+            return 0.0, 0.0, 0.0
+        g1, b1, n1 = self.at(head)
+        g0, b0, n0 = self.at(head - self.slots[k])
+        return g1 - g0, b1 - b0, n1 - n0
 
     def clean(self, k: int) -> bool:
-        """Whether window *k* holds no bad request (tracked per bucket, exactly, not read
-        from the running sums, which keep rounding residue after errors leave)."""
+        """Whether window *k* holds no bad request (tracked per bucket, exactly)."""
         return self.head is None or self.bad_at <= self.head - self.slots[k]
 
     def burn(self, k: int, slo: SLO) -> float:
-        total = self.total[k]
+        _, bad, total = self.sums(k)
         if total <= 0:
             return 0.0
-        bad = min(total, max(0.0, total - self.good[k]))
-        return bad / total / slo.error_budget
+        return min(total, max(0.0, bad)) / total / slo.error_budget
 
     def prefill(self, fraction: float, per_step: float, now: float = 0.0) -> None:
         """Start full of history at *fraction* good, *per_step* requests a bucket, up to *now*."""
-        self.head = math.floor(now / self.step + 1e-9)
-        if fraction < 1.0:
+        self.head = self._origin = math.floor(now / self.step + 1e-9)
+        good = per_step * fraction
+        bad = per_step - good if per_step > good else 0.0
+        self._fill = (good, bad, per_step)
+        if bad:
             self.bad_at = self.head
-        self.ring_good = [per_step * fraction] * self.size
-        self.ring_total = [per_step] * self.size
-        self.good = [per_step * fraction * slots for slots in self.slots]
-        self.total = [per_step * slots for slots in self.slots]
+        self.cgood, self.cbad, self.ctotal = [], [], []

@@ -198,14 +198,12 @@ def test_more_bad_outcomes_never_lower_the_severity(
 
 
 @given(
-    st.lists(
-        st.tuples(st.integers(1, 3), st.floats(0, 100, allow_nan=False), st.booleans()), min_size=1, max_size=120
-    )
+    st.lists(st.tuples(st.integers(1, 3), st.floats(0, 100, allow_nan=False), st.booleans()), min_size=1, max_size=120)
 )
 def test_a_window_set_sums_as_one_time_window_per_length(samples: list[tuple[int, float, bool]]) -> None:
-    """One ring for windows of 1, 5, 30 and 60 buckets gives each window the sums a
-    TimeWindow of its own gives: exactly when samples come bucket after bucket, within
-    rounding across skipped buckets; and a window is clean exactly when none of its
+    """Running totals for windows of 1, 5, 30 and 60 buckets give each window the sums a
+    TimeWindow of its own gives (within rounding), across skipped buckets too; a window
+    with no bad request reads exactly 0 bad; and it is clean exactly when none of its
     buckets took a bad request."""
     from actors.domain.slo import WindowSet
 
@@ -215,10 +213,9 @@ def test_a_window_set_sums_as_one_time_window_per_length(samples: list[tuple[int
     ws.prefill(0.999, 100.0)
     for w in single:
         w.prefill(0.999, 100.0)
-    index, skipped, bad_at = 0, False, 0
+    index, bad_at = 0, 0
     for gap, total, bad in samples:
         index += gap
-        skipped = skipped or gap > 1
         good = total * (0.5 if bad else 1.0)
         if good < total:
             bad_at = index
@@ -226,9 +223,25 @@ def test_a_window_set_sums_as_one_time_window_per_length(samples: list[tuple[int
         for w in single:
             w.add(index * MINUTE, good, total)
         for k, w in enumerate(single):
-            if skipped:
-                assert ws.good[k] == pytest.approx(w.good, abs=1e-6)
-                assert ws.total[k] == pytest.approx(w.total, abs=1e-6)
-            else:
-                assert (ws.good[k], ws.total[k]) == (w.good, w.total)
+            got_good, got_bad, got_total = ws.sums(k)
+            assert got_good == pytest.approx(w.good, abs=1e-6)
+            assert got_total == pytest.approx(w.total, abs=1e-6)
             assert ws.clean(k) == (bad_at <= index - ws.slots[k])
+            if ws.clean(k):
+                assert got_bad == 0.0
+            else:
+                assert got_bad == pytest.approx(w.total - w.good, abs=1e-6)
+
+
+def test_a_window_set_after_a_jump_longer_than_its_longest_window() -> None:
+    """A sample 100 buckets after the last, with windows of at most 30: every window holds
+    only the new sample."""
+    from actors.domain.slo import WindowSet
+
+    ws = WindowSet([300.0, 1800.0], MINUTE)
+    ws.add(MINUTE, 90.0, 100.0)
+    ws.add(101 * MINUTE, 40.0, 50.0)
+    assert [ws.sums(k) for k in (0, 1)] == [(40.0, 10.0, 50.0), (40.0, 10.0, 50.0)]
+    fresh = WindowSet([300.0, 1800.0], MINUTE)
+    fresh.add(5000 * MINUTE, 50.0, 50.0)  # the very first sample, far from 0
+    assert fresh.sums(1) == (50.0, 0.0, 50.0) and fresh.clean(1)
