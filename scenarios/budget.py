@@ -42,7 +42,8 @@ BYTES_PER_MESSAGE = 2500
 #: float64 time column): the SLI reports themselves are not kept by a run of the command
 #: line (they stream to the console and --trace-out).
 BYTES_PER_SAMPLE = 20
-#: One bucket of a rolling window (a two-float list in a ring).
+#: One bucket of a rolling window (a two-float list in a ring; or three running totals
+#: in the ring of the burn-rate windows, about 100 bytes).
 BYTES_PER_BUCKET = 130
 #: What any run holds besides: the actors, the topology, the interpreter's working set.
 FIXED_BYTES = 4 << 20
@@ -100,11 +101,15 @@ def estimate(scenario: Scenario, until: float | None = None) -> Estimate:
                     counts.append(spec)
                 else:
                     lengths.append(float(spec.removesuffix("s")))
-        if d.policy != "two-window" and horizon > d.period:  # the budget keeps a ring over the period
-            lengths = [*lengths, d.period]
+        ring = 0
+        if d.policy != "two-window":
+            # One ring of running totals for all the windows (three floats a bucket), filled
+            # as samples come: at most the longest window, at most the samples taken.
+            ring = min(ticks + 1, max((math.ceil(length / step) for length in lengths), default=1) + 1)
+            lengths = [d.period] if horizon > d.period else []  # the budget keeps a ring over the period
         for service in d.service:
             instances += 1
-            buckets += sum(max(1, math.ceil(length / step)) for length in lengths)
+            buckets += ring + sum(max(1, math.ceil(length / step)) for length in lengths)
             per_step = max(rpm.get(service, 1.0) * step / 60.0, 1e-9)
             buckets += sum(min(size, math.ceil(size / per_step) + 1) for size in counts)
     samples = ticks * instances

@@ -99,8 +99,9 @@ def test_zero_and_huge_durations_never_hang_and_stay_within_twice_the_estimate(d
 
 def test_the_estimate_counts_buckets_and_messages_by_hand() -> None:
     """One SLO on two services, sre-workbook windows (5m, 30m, 1h, 6h, 3d) sampled every
-    minute: 5 + 30 + 60 + 360 + 4320 = 4775 buckets a service, 9550 in all. A day of
-    samples: 1440 a service, 2880 in all. The ladder: 2 incidents (one per SLO instance),
+    minute: one ring of running totals as long as the longest window and one more (4321
+    buckets), but a day fills only 1440 + 1 of them: 1441 a service, 2882 in all. A day of
+    samples: 1440 a service, 2880 in all; over 3 days the ring is full: 4321 a service. The ladder: 2 incidents (one per SLO instance),
     each able to re-trigger every 30 min (the shortest of ack_timeout 30m and
     escalate_after 5m is 5m: 288 a day) plus its 1 rung: 2 x 289 = 578 cycles."""
     scenario = parse_scenario(
@@ -111,7 +112,8 @@ def test_the_estimate_counts_buckets_and_messages_by_hand() -> None:
         "x.yaml",
     )
     est = estimate(scenario)
-    assert est.buckets == 9550
+    assert est.buckets == 2882
+    assert estimate(scenario, until=5 * 86400.0).buckets == 2 * 4321
     assert est.samples == 2880
     assert est.pager_cycles == 578
     assert est.memory > est.buckets * BYTES_PER_BUCKET
