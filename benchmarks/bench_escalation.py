@@ -102,7 +102,7 @@ class Opener(Actor):
 class AutoAck(Actor):
     """A responder reduced to its ack: answers every page after a seeded delay."""
 
-    def on_page(self, msg: Page, env: Envelope) -> None:
+    def on_page(self, msg: Page, env: Envelope[Page]) -> None:
         self.call_later(self.rng.uniform(*ACK_RANGE), self._ack, msg)
 
     def _ack(self, page: Page) -> None:
@@ -165,7 +165,7 @@ def simpy_model(incidents: int, drop: float, seed: int = 1) -> tuple[float, int]
     gc.collect()  # the other side's leftovers are not this side's cost
     t0 = time.perf_counter()
     for _ in range(incidents):
-        env.process(incident())
+        env.process(incident())  # type: ignore[no-untyped-call]
     env.run()
     elapsed = time.perf_counter() - t0
     return count[0] / elapsed, count[0]

@@ -35,7 +35,7 @@ def repeated_day(days: int) -> dict[str, Any]:
     """follow_the_sun for *days* days: its faults and recoveries every day (its canary on
     the first), no expectations (they are about one day)."""
     with open(os.path.join(ROOT, "scenarios", "follow_the_sun.yaml"), encoding="utf-8") as f:
-        data = yaml.safe_load(f)
+        data: dict[str, Any] = yaml.safe_load(f)
     events = []
     for day in range(days):
         for event in data["events"]:

@@ -18,7 +18,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.process import FLOOR, drill, run
+from benchmarks.process import FLOOR, FLOOR_IN_USE, drill, run
 
 TRIVIAL = "name: trivial\nservices: [{name: api}]\nslos: [{name: avail, service: api, objective: 0.99}]\nuntil: 1m\n"
 
@@ -34,6 +34,7 @@ def main() -> None:
         runs = {"--help": [sys.executable, "-m", "actors.run", "--help"], "a trivial scenario": drill(trivial)}
         run(FLOOR)  # warm the file cache
         floors: list[float] = []
+        in_use: list[float] = [run(FLOOR_IN_USE)[0] for _ in range(args.repeat)]
         ratios: dict[str, list[float]] = {k: [] for k in runs}
         ours: dict[str, list[float]] = {k: [] for k in runs}
         for _ in range(args.repeat):
@@ -44,6 +45,10 @@ def main() -> None:
                 ours[name].append(mine)
                 ratios[name].append(mine / floor)
     print(f"bare import of the dependencies: {statistics.median(floors):.3f} s (median of {len(floors)})")
+    print(
+        f"  (the same with pydantic's BaseModel and rich's tables loaded, as a program meets them: "
+        f"{statistics.median(in_use):.3f} s)"
+    )
     for name in runs:
         r = ratios[name]
         print(

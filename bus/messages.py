@@ -221,7 +221,9 @@ class FaultCleared(Message):
 
 
 class SliReported(Message):
-    """One sample of one SLO: the SLI, the budget left and the burn of each window."""
+    """One sample of one SLO: the SLI, the budget left and the burn of each window. Said
+    for the services someone watches and whenever the SLO's SLI, action, severity or
+    paging changed; every sample's figures are in the run's series (``bus/series.py``)."""
 
     kind: Literal["SliReported"] = "SliReported"
     family: ClassVar[str] = "monitor"
