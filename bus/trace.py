@@ -147,12 +147,23 @@ class Trace:
             self.add = append
             return
 
+        shared: dict[tuple[type[Message], frozenset[str]], set[str]] = {}
+
         def add(env: Envelope[Message]) -> None:
-            if type(env.msg) in transient:
+            msg = env.msg
+            cls = type(msg)
+            if cls in transient:
                 self.passed += 1
                 self.last_passed = env.seq
-            else:
-                append(env)
+                return
+            # A long run keeps thousands of messages: those of one class with the same
+            # fields set share one set (a frozen message never changes it).
+            fields = msg.__pydantic_fields_set__
+            key = (cls, frozenset(fields))
+            one = shared.setdefault(key, fields)
+            if one is not fields:
+                object.__setattr__(msg, "__pydantic_fields_set__", one)
+            append(env)
 
         self.add = add
 

@@ -88,6 +88,8 @@ def test_a_trace_that_passes_reports_through_keeps_the_rest_and_its_numbers() ->
     bus, _ = run_virtual(main)
     trace = bus.trace
     assert [e.seq for e in trace] == [1, 3] and trace.passed == 1
+    first, second = (e.msg for e in trace)  # the same fields given: one set, shared
+    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__ == {"text"}
     child = trace.get(3)
     assert child.msg == DrillNote(text="after the report") and trace.ancestors(child) == []
     d = digest(trace)
