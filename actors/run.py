@@ -181,6 +181,14 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--incident", metavar="ID", help="print only the messages of one incident (e.g. INC-001)")
     parser.add_argument("--tree", action="store_true", help="indent each message under its causal parent")
     parser.add_argument("--svg", metavar="FILE", help="also save the console output as an SVG picture")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="change one field of the scenario by its path (e.g. escalation.levels[0].escalate_after=3m; repeatable): "
+        "how a sweep's variant replays",
+    )
     parser.add_argument("--schema", action="store_true", help="print the scenario JSON Schema and exit")
     return parser
 
@@ -286,11 +294,21 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
     from actors.pipeline import Options, build
     from scenarios.budget import check_budget
     from scenarios.checks import routing_config, unreachable_routes
+    from scenarios.files import ScenarioError
     from scenarios.loader import load_scenario
 
     sources: list[str] = []
     warnings: list[str] = []
-    scenario = load_scenario(args.scenario, sources=sources, warnings=warnings)
+    from scenarios.vary import parse_assignment
+
+    assignments = []
+    for text in args.set:
+        try:
+            name, steps, values = parse_assignment(text, many=False)
+        except ValueError as exc:
+            raise ScenarioError(f"--set {printable(text[:60])}: {exc}") from None
+        assignments.append((name, steps, values[0]))
+    scenario = load_scenario(args.scenario, sources=sources, warnings=warnings, assignments=assignments)
     routing = routing_config(scenario, args.scenario)
     if routing is not None:
         warnings += unreachable_routes(scenario, routing)
@@ -439,6 +457,8 @@ def replay_command(args: argparse.Namespace, seed: int) -> str:
     """The command that replays this run exactly: the seed and every flag that changes it,
     each shell-quoted, so the line is safe to paste whatever the scenario's file name."""
     parts = ["python", "-m", "actors.run", args.scenario, "--seed", str(seed)]
+    for change in args.set:
+        parts += ["--set", change]
     for level in args.drop_ack:
         parts += ["--drop-ack", level]
     if args.ack_loss:

@@ -9,6 +9,7 @@ problem and the fix, e.g. ``x.yaml: events[1].at: '5 minutes' is not a duration 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from bus.text import printable
 from scenarios.files import MAX_BYTES, ScenarioError, StrictLoader, read_text, show
 from scenarios.schema import Scenario
+from scenarios.vary import Assignment, apply_assignments
 
 __all__ = [
     "MAX_BYTES",
@@ -38,14 +40,17 @@ def load_scenario(
     overrides: dict[str, Any] | None = None,
     sources: list[str] | None = None,
     warnings: list[str] | None = None,
+    assignments: Sequence[Assignment] = (),
+    where: str = "--set",
 ) -> Scenario:
     """Read, parse and validate the scenario at *path*; append the real path of every file
     read (the scenario and its bases) to *sources*, and what its ``imports:`` could not
-    map to *warnings*."""
+    map to *warnings*. *assignments* change fields by path before validation
+    (``scenarios/vary.py``; errors name *where*, the option that gave them)."""
     text = read_text(path, "scenario")
     if sources is not None:
         sources.append(os.path.realpath(path))
-    return parse_scenario(text, path, overrides, sources, warnings)
+    return parse_scenario(text, path, overrides, sources, warnings, assignments, where)
 
 
 def parse_scenario(
@@ -54,6 +59,8 @@ def parse_scenario(
     overrides: dict[str, Any] | None = None,
     sources: list[str] | None = None,
     warnings: list[str] | None = None,
+    assignments: Sequence[Assignment] = (),
+    where: str = "--set",
 ) -> Scenario:
     data = _read_mapping(text, path)
     data = _extend(data, path, depth=0, sources=sources)
@@ -63,10 +70,13 @@ def parse_scenario(
         data = merge_imports(data, path, warnings)
     if overrides:
         data = {**data, **overrides}
+    if assignments:
+        data = apply_assignments(data, assignments, f"{path}: {where}")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_first_error(exc, path)) from None
+        shown = f"{path} ({where} {', '.join(a[0] for a in assignments)})" if assignments else path
+        raise ScenarioError(_first_error(exc, shown)) from None
     except RecursionError:
         raise ScenarioError(f"{path}: nested too deeply to be a scenario") from None
 
