@@ -43,6 +43,7 @@ import shlex
 import signal
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -303,16 +304,16 @@ def _run_job(job: Job) -> SeedResult:
     return run_seed(*job)
 
 
-def _run_job_logged(job: Job) -> SeedResult:
-    """On a Dask worker: say that this seed started (a seed that starts twice was re-run
-    after a worker died), then run it."""
+def _run_chunk_logged(jobs: list[Job], sweep_id: str) -> list[SeedResult]:
+    """On a Dask worker: say that these seeds started (a seed that starts twice was re-run
+    after a worker died), then run them."""
     try:
         from distributed import get_worker
 
-        get_worker().log_event("oncall-sweep-start", {"variant": job[0].name, "seed": job[1]})
+        get_worker().log_event("oncall-sweep-start", {"sweep": sweep_id, "jobs": [[j[0].name, j[1]] for j in jobs]})
     except (ImportError, ValueError):
         pass
-    return run_seed(*job)
+    return [run_seed(*job) for job in jobs]
 
 
 @dataclass
@@ -405,15 +406,26 @@ def _dask(
         run.executor = f"the Dask cluster at {printable(scheduler)}"
     try:
         run.startup_s = time.perf_counter() - t0
-        futures = client.map(_run_job_logged, jobs, retries=2, pure=False, batch_size=64)
-        for i, future in enumerate(dist.as_completed(futures), 1):
-            results.append(future.result())
+        # Seeds go in chunks, a few per worker at a time: a task costs the scheduler about
+        # as much as a short run, so one per seed would halve the throughput.
+        workers = max(1, len(client.nthreads()))
+        size = max(1, min(32, len(jobs) // (workers * 8)))
+        chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        sweep_id = uuid.uuid4().hex  # this sweep's events, apart from other sweeps' on the cluster
+        futures = client.map(_run_chunk_logged, chunks, [sweep_id] * len(chunks), retries=2, pure=False)
+        done = 0
+        for future in dist.as_completed(futures):
+            chunk = future.result()
+            results.extend(chunk)
+            done += len(chunk)
             if progress:
-                progress(i, len(jobs))
+                progress(done, len(jobs))
         starts: dict[tuple[str, int], int] = {}
         for _, msg in client.get_events("oncall-sweep-start"):
-            key = (msg["variant"], msg["seed"])
-            starts[key] = starts.get(key, 0) + 1
+            if msg.get("sweep") != sweep_id:
+                continue
+            for name, seed in msg["jobs"]:
+                starts[(name, seed)] = starts.get((name, seed), 0) + 1
         run.rerun = sorted(k for k, n in starts.items() if n > 1)
     finally:
         client.close()
@@ -461,7 +473,11 @@ def _times(rows: Sequence[SeedResult], what: str, rng: random.Random) -> dict[st
     if not data:
         return {"paged_seeds": 0}
     censored = [d for d in data if not d[1]]
-    never = all(r.ending != "until" for r in rows if (r.censored_at_s if what == "tta" else r.ttr_censored_at_s))
+    # "never": every censored seed's run ended for good, or its ladder ran out (nobody is
+    # left to page); else the censored time is only "more than" its cut-off
+    never = all(
+        r.ending != "until" or r.exhausted for r in rows if (r.censored_at_s if what == "tta" else r.ttr_censored_at_s)
+    )
     figures = _quantiles(data)
     intervals = bootstrap(data, _quantiles, rng)
     within = _within(data)

@@ -494,10 +494,10 @@ def test_sweep_ctrl_c_reports_the_seeds_finished_and_exits_130(tmp_path: Path) -
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
-    finished = int(err.split("interrupted: ", 1)[1].split(" of 200000 seeds finished", 1)[0])
+    finished = int(err.split("interrupted: ", 1)[1].split(" of 200000 runs finished", 1)[0])
     assert finished < 200000
     if finished:  # on a loaded machine the workers may not have finished a seed in 4 s
-        assert f"{path}: {finished} seeds" in out
+        assert f"{path}: {finished} seeds x 1 variant(s)" in out
 
 
 def test_sweep_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
