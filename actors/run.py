@@ -182,6 +182,12 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tree", action="store_true", help="indent each message under its causal parent")
     parser.add_argument("--svg", metavar="FILE", help="also save the console output as an SVG picture")
     parser.add_argument(
+        "--html", metavar="FILE", help="write the run's report as one self-contained HTML file (charts, timelines)"
+    )
+    parser.add_argument(
+        "--perfetto", metavar="FILE", help="write the trace as Chrome trace-event JSON (Perfetto, chrome://tracing)"
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -331,6 +337,10 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
         outputs.file("--trace-out", args.trace_out)
     if args.svg is not None:
         outputs.file("--svg", args.svg)
+    if args.html is not None:
+        outputs.file("--html", args.html)
+    if args.perfetto is not None:
+        outputs.file("--perfetto", args.perfetto)
     if args.out is not None:
         outputs.folder("--out", args.out)
         outputs.out_file("regression_cases.yaml")
@@ -422,6 +432,8 @@ def _run(
                 if not all(line.isprintable() for line in text.splitlines()):  # invisibles: escape it all
                     text = yaml.safe_dump(cases, sort_keys=False, allow_unicode=False)
                 outputs.put("--out", text, "regression_cases.yaml")
+        if args.html or args.perfetto:
+            _pictures(args, scenario, result, outputs, code)
         if args.svg:
             shown = [a for a in (sys.argv[1:] if argv is None else argv) if a not in (args.svg, "--svg")]
             outputs.put("--svg", console.export_svg(title=printable("python -m actors.run " + " ".join(shown))))
@@ -432,6 +444,25 @@ def _run(
         return EXIT_CRASH if code == EXIT_CRASH else EXIT_INPUT
     view.say([f"wrote {path}" for path in written])
     return code
+
+
+def _pictures(args: argparse.Namespace, scenario: Scenario, result: RunResult, outputs: Outputs, code: int) -> None:
+    """The --html report and the --perfetto trace, staged to be written with the rest."""
+    from actors.console.html import run_report
+    from actors.console.perfetto import perfetto_trace
+    from actors.engine.runtime import FAILED_ENDINGS
+    from actors.report.digest import digest
+    from actors.report.gate import evaluate
+
+    seed = args.seed if args.seed is not None else scenario.seed
+    people = [p.name for p in scenario.responders]
+    if args.html:
+        d = digest(result.trace)
+        verdicts = [] if result.ending in FAILED_ENDINGS else evaluate(scenario.expect, d, people)
+        replay = replay_command(args, seed)
+        outputs.put("--html", run_report(scenario, result, d, verdicts, seed=seed, replay=replay, code=code))
+    if args.perfetto:
+        outputs.put("--perfetto", perfetto_trace(result.trace, people, result.ended_at, scenario.name) + "\n")
 
 
 def _unmatched(args: argparse.Namespace, result: RunResult) -> None:

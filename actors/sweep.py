@@ -50,7 +50,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from actors.domain.stats import Timed, bootstrap, km_at, km_curve, km_quantile, paired_bootstrap, wilson
+from actors.domain.stats import Timed, bootstrap, km_at, km_band, km_curve, km_quantile, paired_bootstrap, wilson
 from bus.text import printable
 from bus.vtime import format_duration
 from scenarios.files import ScenarioError
@@ -493,7 +493,26 @@ def _times(rows: Sequence[SeedResult], what: str, rng: random.Random) -> dict[st
         },
         "within": {format_duration(t): share for t, share in zip(WITHIN, within, strict=True)},
         "curve": [[t, round(share, 6)] for t, share in curve],
+        "band": [[t, round(lo, 6), round(hi, 6)] for t, lo, hi in km_band(data)],
     }
+
+
+#: the time-to-ack histogram's bucket edges (seconds)
+BUCKETS = (60.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0)
+
+
+def _histogram(rows: Sequence[SeedResult]) -> list[tuple[str, int]]:
+    """How many paged seeds acked within each bucket, and how many never in their run."""
+    edges = [0.0, *BUCKETS]
+    counts = [0] * (len(edges) + 1)
+    for r in rows:
+        if r.tta_s is not None:
+            k = next((i for i, e in enumerate(BUCKETS) if r.tta_s <= e), len(BUCKETS))
+            counts[k] += 1
+        elif r.censored_at_s is not None:
+            counts[-1] += 1
+    labels = [f"<= {format_duration(e)}" for e in BUCKETS] + [f"> {format_duration(BUCKETS[-1])}", "not acked"]
+    return list(zip(labels, counts, strict=True))
 
 
 def _load_summary(rows: Sequence[SeedResult]) -> dict[str, Any]:
@@ -541,6 +560,7 @@ def summarise(rows: Sequence[SeedResult], variants: Sequence[Variant], seed: int
             "seeds": len(mine),
             "checks": checks,
             "tta": _times(mine, "tta", rng),
+            "tta_histogram": _histogram(mine),
             "ttr": _times(mine, "ttr", rng),
             "exhausted": {
                 "rate": exhausted / len(mine),
@@ -881,6 +901,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", metavar="FILE", help='write {"rows": [...], "summary": {...}} to FILE')
     parser.add_argument("--csv", metavar="FILE", help="write the rows as CSV to FILE")
+    parser.add_argument(
+        "--html", metavar="FILE", help="write the report as one self-contained HTML file (curves, load, failing seeds)"
+    )
     parser.add_argument("--force", action="store_true", help="replace the files --json and --csv would write")
     return parser
 
@@ -985,6 +1008,8 @@ def report(args: argparse.Namespace, variants: Sequence[Variant], run: SweepRun,
             outputs.put("--json", to_json(results, summary) + "\n")
         if args.csv:
             outputs.put("--csv", to_csv(results))
+        if args.html:
+            outputs.put("--html", _html(args, variants, summary))
         for path in outputs.commit():
             print(printable(f"wrote {path}"))
     if not failing:
@@ -996,6 +1021,28 @@ def report(args: argparse.Namespace, variants: Sequence[Variant], run: SweepRun,
     if len(failing) > 20:
         print(f"  ... and {len(failing) - 20} more (all in --json / --csv)")
     return 1
+
+
+def _html(args: argparse.Namespace, variants: Sequence[Variant], summary: dict[str, Any]) -> str:
+    from actors.console.html import sweep_report, table
+
+    by_name = {v.name: v for v in variants}
+    failing = [
+        (name, by_name[name].replay(seed, args.ack_loss, args.drop_ack))
+        for name, v in summary["variants"].items()
+        for seed in v["failing"]
+        if name in by_name
+    ]
+    tables_html = "".join(
+        f"<h3>{html_escape(title)}</h3>" + table(header, rows) for title, header, rows in tables(summary)
+    )
+    return sweep_report(f"sweep of {args.scenario}", summary, failing, tables_html)
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(printable(text))
 
 
 def _check(args: argparse.Namespace) -> tuple[list[int], int, list[Variant], Any]:
@@ -1031,6 +1078,8 @@ def _check(args: argparse.Namespace) -> tuple[list[int], int, list[Variant], Any
         outputs.file("--json", args.json)
     if args.csv:
         outputs.file("--csv", args.csv)
+    if args.html:
+        outputs.file("--html", args.html)
     return seeds, workers, variants, outputs
 
 

@@ -23,7 +23,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-__all__ = ["Timed", "bootstrap", "km_curve", "km_quantile", "paired_bootstrap", "wilson"]
+__all__ = ["Timed", "bootstrap", "km_at", "km_band", "km_curve", "km_quantile", "paired_bootstrap", "wilson"]
 
 #: (time, observed): observed False means censored at that time (not done by then).
 Timed = tuple[float, bool]
@@ -64,6 +64,32 @@ def km_curve(data: Sequence[Timed]) -> list[tuple[float, float]]:
         if done:
             survival *= 1 - done / at_risk
             out.append((t, 1 - survival))
+        at_risk -= done + cut
+    return out
+
+
+def km_band(data: Sequence[Timed], z: float = Z95) -> list[tuple[float, float, float]]:
+    """The 95% pointwise band of :func:`km_curve` by Greenwood's formula: (t, low, high)
+    of P(done by t) at each observed time (the variance of S is S^2 times the sum of
+    d / (n (n - d)) so far; the band is clipped to 0..1)."""
+    ordered = sorted(data, key=lambda d: (d[0], not d[1]))
+    at_risk = len(ordered)
+    survival, greenwood = 1.0, 0.0
+    out: list[tuple[float, float, float]] = []
+    i = 0
+    while i < len(ordered):
+        t = ordered[i][0]
+        done = cut = 0
+        while i < len(ordered) and ordered[i][0] == t:
+            done += ordered[i][1]
+            cut += not ordered[i][1]
+            i += 1
+        if done:
+            survival *= 1 - done / at_risk
+            if at_risk > done:
+                greenwood += done / (at_risk * (at_risk - done))
+            half = z * survival * math.sqrt(greenwood)
+            out.append((t, max(0.0, 1 - survival - half), min(1.0, 1 - survival + half)))
         at_risk -= done + cut
     return out
 
