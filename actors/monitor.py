@@ -33,9 +33,7 @@ from actors.domain.rules import (
     AlertRule,
     BudgetWindow,
     RuleState,
-    TierSpec,
     alert_labels,
-    preset,
     rules_of,
     severity_of,
 )
@@ -58,6 +56,7 @@ from bus.trace import Envelope
 from bus.vocab import AlertSeverity, PolicyAction, action_rank
 from bus.vtime import format_duration
 from scenarios.schema import Diurnal, SloDef
+from scenarios.tiers import tier_specs
 
 __all__ = ["Monitor", "SloState", "TieredSlo", "make_slo_states"]
 
@@ -225,28 +224,6 @@ def _window(spec: int | str, step: float) -> CountWindow | TimeWindow:
     if isinstance(spec, int):
         return CountWindow(spec)
     return TimeWindow(float(spec.removesuffix("s")), step)
-
-
-def tier_specs(d: SloDef) -> list[TierSpec]:
-    """The tier rows of a (non two-window) SLO: its preset's, or its own custom tiers."""
-    if d.policy != "custom":
-        return preset(d.policy, d.period)
-    return [
-        TierSpec(
-            name=t.name,
-            long=t.long or t.absent or 0.0,
-            short=t.short,
-            factor=t.factor if t.factor is not None else (t.budget_fraction or 0.0) * d.period / (t.long or 1.0),
-            absent=t.absent is not None,
-            severity=t.severity,
-            for_=t.hold,
-            group=t.group,
-            labels=tuple(sorted(t.labels.items())),
-            min_rate=t.min_rate,
-            keep_firing_for=t.keep_firing_for,
-        )
-        for t in d.tiers
-    ]
 
 
 def make_slo_states(

@@ -358,7 +358,7 @@ def _marks(trace: Any) -> list[tuple[float, str, str]]:
 
 
 def _slo_section(scenario: Any, trace: Any, end: float, fmt: Callable[[float], str]) -> str:
-    from actors.monitor import tier_specs
+    from scenarios.tiers import tier_specs
 
     series = trace.series
     marks = _marks(trace)
@@ -436,7 +436,7 @@ def _slo_section(scenario: Any, trace: Any, end: float, fmt: Callable[[float], s
 def _incident_lanes(d: Any, trace: Any, incident: str, end: float) -> tuple[list[Lane], tuple[float, float]]:
     """The lanes of one incident: its alerts, notifications, pages per person,
     escalations, acks, hand-offs, dropped acks, resolution."""
-    from bus.messages import AlertFired, AlertResolved, IncidentResolved, Notified
+    from bus.messages import AlertFired, AlertPending, AlertResolved, IncidentResolved, Notified
 
     opened = d.opened.get(incident)
     mine = d.by_incident.get(incident, [])
@@ -448,13 +448,20 @@ def _incident_lanes(d: Any, trace: Any, incident: str, end: float) -> tuple[list
         services = set(opened.msg.affected)
         fired = {e.msg.alert: e for e in d.alerts if e.msg.service in services and e.t <= opened.t}
     resolved = {e.msg.alert: e.t for e in trace if isinstance(e.msg, AlertResolved) and e.msg.alert in fired}
+    pending = {
+        e.msg.alert: e.t
+        for e in trace
+        if isinstance(e.msg, AlertPending) and e.msg.state == "pending" and e.msg.alert in fired
+    }
     ends = [e.t for e in mine if isinstance(e.msg, IncidentResolved)]
     t_end = max([*(ends or [end]), *resolved.values()], default=end)
     t_start = min([opened.t, *(e.t for e in fired.values())])
     lanes: list[Lane] = []
-    alert_lane = Lane("alerts (firing)", [], [])
+    alert_lane = Lane(f"alerts: {len(fired)} firing", [], [])
     for alert, env in fired.items():
         m: AlertFired = env.msg
+        if alert in pending and pending[alert] < env.t:
+            alert_lane.spans.append((pending[alert], env.t, f"{alert} {m.service}/{m.symptom} pending", "#ffcc80"))
         alert_lane.spans.append(
             (
                 env.t,
