@@ -30,7 +30,7 @@ from actors.monitor import Monitor, make_slo_states
 from actors.pager import Pager
 from actors.postmortem_writer import PostmortemWriter
 from actors.release_manager import ReleaseManager
-from actors.responder import Responder
+from actors.responder import Responder, Seat
 from bus.bus import DEFAULT_INSTANT_LIMIT, Bus
 from bus.faults import FaultLayer, FaultRule
 from bus.messages import SliReported
@@ -65,6 +65,8 @@ class Options:
     #: --trace-out file and the console, only; their figures are in the series): the
     #: command line keeps them out, so a long run's memory stays bounded
     keep_reports: bool = True
+    #: --play: (the responder a person replaces, their seat at the keyboard)
+    seat: tuple[str, Seat] | None = None
 
 
 def build(scenario: Scenario, options: Options | None = None, path: str = "<scenario>") -> Runtime:
@@ -155,9 +157,17 @@ def build(scenario: Scenario, options: Options | None = None, path: str = "<scen
         runtime.add(Pager("pager", runtime, oncall, start=start))
         capacity = None if scenario.pagerduty is None else 1  # the seeds' people work any number at once
         for person in scenario.responders:
+            seat = options.seat[1] if options.seat is not None and options.seat[0] == person.name else None
             runtime.add(
                 Responder(
-                    person.name, runtime, person, oncall.levels, scenario.runbooks, start=start, capacity=capacity
+                    person.name,
+                    runtime,
+                    person,
+                    oncall.levels,
+                    scenario.runbooks,
+                    start=start,
+                    capacity=capacity,
+                    seat=seat,
                 )
             )
     eval_set = {c.question: c.answer for c in scenario.eval_set}

@@ -13,9 +13,12 @@ tried, and the next responder carries on from the first step not yet tried.
 
 from __future__ import annotations
 
+import asyncio
+import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from actors.engine.actor import Actor, Host
@@ -34,8 +37,39 @@ from bus.messages import (
 )
 from bus.trace import Envelope
 from scenarios.schema import ResponderDef, Spread, StepDef
+from scenarios.session import ACTION_VERBS
 
-__all__ = ["Responder", "Work"]
+__all__ = ["COMMANDS", "Responder", "Seat", "Work"]
+
+#: What a person at the keyboard may type (``--play``): the actions, which enter the trace
+#: as their messages, and the questions, which only answer.
+COMMANDS = {
+    "ack INC": "acknowledge a page",
+    "step INC NAME|N": "run a step of the incident's runbook (by name or number)",
+    "rollback SERVICE": "roll back the service's last release (the runbook's rollback step, if it has one)",
+    "handoff INC [note]": "hand the incident to the next level of the ladder",
+    "resolve INC [note]": "resolve the incident",
+    "status": "your pages and incidents",
+    "look SERVICE": "the service's SLIs, budget, recent alerts and deploys",
+    "runbook INC": "the incident's runbook: its steps and who may run them",
+    "help": "this list",
+}
+ACTIONS = ACTION_VERBS
+
+
+@dataclass
+class Seat:
+    """A person at the keyboard in a responder's place (``--play``): what they are told
+    goes to *say*; *script* holds actions to replay at their virtual times (a recorded
+    session); *record* collects every action taken, at its virtual time."""
+
+    say: Callable[[str], None]
+    script: list[tuple[float, str]] = field(default_factory=list)
+    record: list[tuple[float, str]] = field(default_factory=list)
+    #: the run's event loop, once the responder starts (a typed line is handed to it)
+    loop: Any = None
+    #: called when a page comes for the person (e.g. to pause the clock for their answer)
+    on_page: Callable[[], None] | None = None
 
 
 @dataclass
@@ -70,7 +104,10 @@ class Responder(Actor):
         pager: str = "pager",
         start: datetime | None = None,
         capacity: int | None = None,
+        seat: Seat | None = None,
     ) -> None:
+        #: a person at the keyboard decides instead (None: simulated)
+        self.seat = seat
         self.profile = profile
         self.levels = levels
         self.runbooks = runbooks
@@ -114,6 +151,16 @@ class Responder(Actor):
     # --- pages ---------------------------------------------------------------------------
 
     def on_page(self, msg: Page, env: Envelope[Page]) -> None:
+        if self.seat is not None:
+            self.pages[msg.incident] = msg
+            self.taken.discard(msg.incident)
+            self.seat.say(
+                f"PAGE for you: {msg.incident} {msg.severity} at {msg.level} ({msg.service} {msg.symptom}): "
+                f"{msg.reason}. Type: ack {msg.incident}"
+            )
+            if self.seat.on_page is not None:
+                self.seat.on_page()
+            return
         if msg.incident in self.resolved or self.profile.phone == "off" or not self.on_shift(self.now):
             return  # the page rings out unanswered
         self.pages[msg.incident] = msg
@@ -211,6 +258,9 @@ class Responder(Actor):
         runbook = next((k for k in (page.signature, page.symptom) if k and k in self.runbooks), None)
         work = Work(page, list(self.runbooks.get(runbook, [])) if runbook else [], runbook, list(page.tried))
         self.work[msg.incident] = work
+        if self.seat is not None:
+            self.seat.say(f"you hold {msg.incident}; " + self._runbook_text(work))
+            return
         self._next_step(work)
 
     def on_incident_resolved(self, msg: IncidentResolved, env: Envelope[IncidentResolved]) -> None:
@@ -298,7 +348,10 @@ class Responder(Actor):
 
     def _watch(self) -> None:
         """Take the SLI reports only while a step's effect is awaited: most of a day's
-        messages are reports, and a responder off work has nothing to read in them."""
+        messages are reports, and a responder off work has nothing to read in them. A
+        person at the keyboard reads the SLIs with ``look`` instead."""
+        if self.seat is not None:
+            return
         services = {w.page.service for w in self.work.values() if w.awaiting is not None}
         self.bus.watch(self.name, SliReported, bool(services), services)
 
@@ -337,3 +390,164 @@ class Responder(Actor):
         )
         self._free()
         self._watch()
+
+    # --- a person at the keyboard ----------------------------------------------------------
+
+    def on_start(self) -> None:
+        seat = self.seat
+        if seat is None:
+            return
+        seat.loop = asyncio.get_running_loop()
+        for at, text in seat.script:  # a recorded session: each action at its own time
+            self.call_at(at, self._act, text, first=True)
+
+    def enter(self, text: str) -> None:
+        """A line the person typed, handed in on the run's loop: a question is answered at
+        once; an action is taken a millisecond of virtual time later, ahead of anything
+        else at that instant (as a recorded one is on replay)."""
+        words = text.split()
+        if not words:
+            return
+        if words[0].lower() in ACTIONS:
+            self.call_at(round(self.now + 0.001, 6), self._act, text.strip(), first=True)
+        else:
+            self._ask(words)
+
+    def _act(self, text: str) -> None:
+        """Take one action (a recorded one, or one just typed)."""
+        assert self.seat is not None
+        self.seat.record.append((self.now, text))
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            words = text.split()
+        verb, args = words[0].lower(), words[1:]
+        problem = getattr(self, f"_do_{verb}")(args)
+        if problem:
+            self.seat.say(f"{verb}: {problem}")
+
+    def _do_ack(self, args: list[str]) -> str | None:
+        if not args:
+            return "which incident? (ack INC-001)"
+        page = self.pages.get(args[0])
+        if page is None or args[0] in self.resolved:
+            return f"no page of yours for {args[0]} (status lists them)"
+        self.send(PageAcked(incident=page.incident, responder=self.name, level=page.level), to=self.pager,
+                  incident=page.incident)  # fmt: skip
+        return None
+
+    def _held(self, incident: str) -> Work | str:
+        work = self.work.get(incident)
+        if work is None:
+            return f"you do not hold {incident} (ack it first; status lists yours)"
+        return work
+
+    def _do_step(self, args: list[str]) -> str | None:
+        if len(args) < 2:
+            return "give the incident and the step (step INC-001 1, or its name)"
+        work = self._held(args[0])
+        if isinstance(work, str):
+            return work
+        wanted = " ".join(args[1:])
+        steps = work.steps
+        step = steps[int(wanted) - 1] if wanted.isdigit() and 0 < int(wanted) <= len(steps) else None
+        step = step or next((s for s in steps if s.name.lower() == wanted.lower()), None)
+        if step is None:
+            return f"no step {wanted!r} in {work.runbook or 'its runbook (none)'} (runbook {args[0]} lists them)"
+        return self._run(work, step)
+
+    def _run(self, work: Work, step: StepDef) -> str | None:
+        if step.min_level is not None and self.rank(self.profile.level or work.page.level) < self.rank(step.min_level):
+            return f"{step.name!r} needs {step.min_level} or above: hand it off (handoff {work.page.incident})"
+        takes = step.takes if step.takes is not None else self.profile.step_time
+        self.call_later(takes, self._apply, work, step)
+        return None
+
+    def _do_rollback(self, args: list[str]) -> str | None:
+        if not args:
+            return "which service? (rollback support-agent)"
+        service = args[0]
+        for work in self.work.values():
+            for step in work.steps:
+                if step.action == "rollback" and (step.service or work.page.service) == service:
+                    return self._run(work, step)
+        held = next((w for w in self.work.values() if w.page.service == service), None)
+        if held is None:
+            return f"you hold no incident on {service}"
+        return self._run(held, StepDef(name=f"roll back {service}", action="rollback", service=service))
+
+    def _do_handoff(self, args: list[str]) -> str | None:
+        if not args:
+            return "which incident? (handoff INC-001 [note])"
+        work = self._held(args[0])
+        if isinstance(work, str):
+            return work
+        note = " ".join(args[1:]) or "handed off"
+        page = work.page
+        self.work.pop(page.incident, None)
+        self.taken.add(page.incident)
+        self.send(
+            HandedOff(incident=page.incident, responder=self.name, level=page.level, tried=list(work.tried),
+                      reason=note, cause="person"),
+            to=self.pager,
+            incident=page.incident,
+        )  # fmt: skip
+        return None
+
+    def _do_resolve(self, args: list[str]) -> str | None:
+        if not args:
+            return "which incident? (resolve INC-001 [note])"
+        work = self._held(args[0])
+        if isinstance(work, str):
+            return work
+        note = " ".join(args[1:]) or f"resolved by {self.name}"
+        self.work.pop(work.page.incident, None)
+        self.send(IncidentResolved(incident=work.page.incident, by=self.name, reason=note), incident=work.page.incident)
+        return None
+
+    def _runbook_text(self, work: Work) -> str:
+        if not work.steps:
+            return f"no runbook for {work.page.signature or work.page.symptom}"
+        steps = "; ".join(
+            f"{i}. {s.name} ({s.action}"
+            + (f", needs {s.min_level}" if s.min_level else "")
+            + ")"
+            + (" [done]" if s.name in work.tried else "")
+            for i, s in enumerate(work.steps, 1)
+        )
+        return f"runbook {work.runbook}: {steps}"
+
+    def _ask(self, words: list[str]) -> None:
+        """The questions: answered from what the person could see (the run's trace)."""
+        assert self.seat is not None
+        verb, args = words[0].lower(), words[1:]
+        say = self.seat.say
+        if verb == "status":
+            pages = [i for i in self.pages if i not in self.resolved and i not in self.work]
+            say(
+                f"T+{self.now:.0f}s; paged for: {', '.join(pages) or 'nothing'}; holding: {', '.join(self.work) or 'nothing'}"
+            )
+        elif verb == "runbook" and args:
+            work = self.work.get(args[0])
+            page = self.pages.get(args[0])
+            if work is None and page is not None:
+                runbook = next((k for k in (page.signature, page.symptom) if k and k in self.runbooks), None)
+                work = Work(page, list(self.runbooks.get(runbook, [])) if runbook else [], runbook)
+            say(self._runbook_text(work) if work else f"nothing known of {args[0]}")
+        elif verb == "look" and args:
+            say(self._look(args[0]))
+        else:
+            say("commands: " + "; ".join(f"{k}: {v}" for k, v in COMMANDS.items()))
+
+    def _look(self, service: str) -> str:
+        from bus.messages import AlertFired, Deployed, RolledBack
+
+        samples = self.bus.trace.series.samples(service, since=self.now - 300)
+        latest = {s.slo: s for s in samples}
+        slis = ", ".join(f"{s.slo} SLI {s.sli:.2%}, budget {s.budget_remaining:.0%}" for s in latest.values())
+        recent = [e for e in self.bus.trace.envelopes[-2000:] if e.t >= self.now - 3600]
+        alerts = [e.msg.summary() for e in recent if isinstance(e.msg, AlertFired) and e.msg.service == service][-3:]
+        changes = [
+            e.msg.summary() for e in recent if isinstance(e.msg, Deployed | RolledBack) and e.msg.service == service
+        ][-2:]
+        return f"{service}: {slis or 'no SLO'}; alerts: {' | '.join(alerts) or 'none in the last hour'}; changes: {' | '.join(changes) or 'none'}"

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from bus.clock import DEFAULT_INSTANT_LIMIT
 from bus.text import printable
@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # the run's modules are imported when a run starts: --help st
     from actors.console.view import TraceView
     from actors.engine.runtime import RunResult, Runtime
     from actors.outputs import Outputs
+    from actors.responder import Seat
+    from bus.clock import Pacer
     from bus.messages import Message
     from bus.trace import Envelope
     from scenarios.schema import Scenario
@@ -195,6 +197,21 @@ def make_parser() -> argparse.ArgumentParser:
         help="change one field of the scenario by its path (e.g. escalation.levels[0].escalate_after=3m; repeatable): "
         "how a sweep's variant replays",
     )
+    parser.add_argument(
+        "--play",
+        metavar="NAME",
+        help="take this responder's place at the keyboard (Wheel of Misfortune): type ack, step, handoff, ... "
+        "(help lists them); the clock runs at --speed (default 30 virtual seconds a second)",
+    )
+    parser.add_argument("--record", metavar="FILE", help="with --play: write the session's actions to FILE (YAML)")
+    parser.add_argument(
+        "--replay", metavar="FILE", help="replay a recorded session (its actions at their virtual times), no person"
+    )
+    parser.add_argument(
+        "--pause-on-input",
+        action="store_true",
+        help="with --play: the clock stops at each page of yours until you type a line",
+    )
     parser.add_argument("--schema", action="store_true", help="print the scenario JSON Schema and exit")
     return parser
 
@@ -296,7 +313,7 @@ def _main(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
 
 def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
     """Everything checked before anything runs: the scenario, its budget, the outputs."""
-    from actors.outputs import Outputs
+    from actors.outputs import OutputError, Outputs
     from actors.pipeline import Options, build
     from scenarios.budget import check_budget
     from scenarios.checks import routing_config, unreachable_routes
@@ -330,6 +347,9 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
         instant_limit=args.instant_limit,
         keep_reports=False,  # they stream to the console and --trace-out; memory stays bounded
     )
+    seat = _seat(args, scenario)
+    if seat is not None:
+        options.seat = (args.play, seat)
     check_budget(scenario, args.scenario, args.until, max_memory=args.max_memory, max_work=args.max_work)
     runtime = build(scenario, options, path=args.scenario)  # after the budget: building allocates the windows
     outputs = Outputs(force=args.force, protected=sources)
@@ -341,12 +361,44 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
         outputs.file("--html", args.html)
     if args.perfetto is not None:
         outputs.file("--perfetto", args.perfetto)
+    if args.record is not None:
+        if args.play is None:
+            raise OutputError("--record: only with --play (it writes what the person did)")
+        outputs.file("--record", args.record)
     if args.out is not None:
         outputs.folder("--out", args.out)
         outputs.out_file("regression_cases.yaml")
         outputs.out_folder("postmortems")
         _check_postmortems(os.path.join(args.out, "postmortems"), args)
     return scenario, runtime, outputs
+
+
+def _seat(args: argparse.Namespace, scenario: Scenario) -> Seat | None:
+    """The person's seat for --play (with --replay: the recorded actions), checked."""
+    from actors.responder import Seat
+    from scenarios.files import ScenarioError
+    from scenarios.session import read_session
+
+    if args.replay is not None:
+        session = read_session(args.replay)
+        if args.play is not None and args.play != session.player:
+            raise ScenarioError(
+                f"--play {printable(args.play)}: the session {printable(args.replay)} is {session.player}'s"
+            )
+        args.play = session.player
+        script = list(session.actions)
+    else:
+        script = []
+    if args.play is None:
+        if args.pause_on_input:
+            raise ScenarioError("--pause-on-input: only with --play")
+        return None
+    people = [p.name for p in scenario.responders]
+    if args.play not in people:
+        raise ScenarioError(
+            f"--play {printable(args.play)}: no such responder in {args.scenario} (responders: {', '.join(people) or 'none'})"
+        )
+    return Seat(say=lambda _line: None, script=script)
 
 
 def _check_postmortems(folder: str, args: argparse.Namespace) -> None:
@@ -412,10 +464,14 @@ def _run(
     )
     views.append(view)
     runtime.bus.trace.sinks.append(view)
+    person = _seated(args, runtime, view)
+    speed, pacer = _pace(args, person)
     with view:
         # The wall clock enters here only, to pace --speed; the simulation never reads it.
-        result = runtime.run(speed=args.speed, pacer=(time.monotonic, time.sleep))
+        result = runtime.run(speed=speed, pacer=pacer)
     code = report(scenario, args, result, view)
+    if person is not None:
+        _score(args, scenario, result, view)
     if (args.only or args.incident) and view.shown == 0 and not args.quiet:
         _unmatched(args, result)
     if view.failure is not None:
@@ -432,8 +488,8 @@ def _run(
                 if not all(line.isprintable() for line in text.splitlines()):  # invisibles: escape it all
                     text = yaml.safe_dump(cases, sort_keys=False, allow_unicode=False)
                 outputs.put("--out", text, "regression_cases.yaml")
-        if args.html or args.perfetto:
-            _pictures(args, scenario, result, outputs, code)
+        if args.html or args.perfetto or args.record:
+            _pictures(args, scenario, result, outputs, code, person)
         if args.svg:
             shown = [a for a in (sys.argv[1:] if argv is None else argv) if a not in (args.svg, "--svg")]
             outputs.put("--svg", console.export_svg(title=printable("python -m actors.run " + " ".join(shown))))
@@ -446,8 +502,94 @@ def _run(
     return code
 
 
-def _pictures(args: argparse.Namespace, scenario: Scenario, result: RunResult, outputs: Outputs, code: int) -> None:
-    """The --html report and the --perfetto trace, staged to be written with the rest."""
+class _Person:
+    """The keyboard of --play: lines typed go to the responder on the run's loop; with
+    --pause-on-input the clock's pacing waits at each page until a line is typed."""
+
+    def __init__(self, args: argparse.Namespace, responder: Any, view: TraceView) -> None:
+        self.seat = responder.seat
+        self.responder = responder
+        self.view = view
+        self.pause = args.pause_on_input
+        self.waiting = threading.Event()
+        self.waiting.set()
+        self.seat.say = self.say
+        if self.pause:
+            self.seat.on_page = self.waiting.clear
+        if args.replay is None:
+            threading.Thread(target=self._read, name="keyboard", daemon=True).start()
+
+    def say(self, line: str) -> None:
+        """A line for the person: a page of theirs stands out (no sound, emphasis)."""
+        self.view.say([f">> {line}"], style="bold reverse red" if line.startswith("PAGE") else "bold cyan")
+
+    def sleep(self, seconds: float) -> None:
+        """The pacer's sleep: real time passes; with --pause-on-input, not while a page
+        waits for the person's line."""
+        self.waiting.wait()
+        time.sleep(seconds)
+
+    def _read(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            for line in sys.stdin:
+                self.waiting.set()
+                loop = self.seat.loop
+                while loop is None:
+                    time.sleep(0.01)
+                    loop = self.seat.loop
+                with contextlib.suppress(RuntimeError):  # the run is over
+                    loop.call_soon_threadsafe(self.responder.enter, line.strip())
+        self.waiting.set()  # the keyboard closed: nobody will type; the clock runs on
+
+
+def _seated(args: argparse.Namespace, runtime: Runtime, view: TraceView) -> _Person | None:
+    if args.play is None:
+        return None
+    responder = next(a for a in runtime.actors if a.name == args.play)
+    person = _Person(args, responder, view)
+    if args.replay is None:
+        person.say(f"you are {args.play}; type help for the commands. The clock is running.")
+    return person
+
+
+def _pace(args: argparse.Namespace, person: _Person | None) -> tuple[float | None, Pacer]:
+    """--speed and the pacer: a person at the keyboard gets a pace they can follow."""
+    pacer: Pacer = (time.monotonic, time.sleep)
+    if person is None or args.replay is not None:
+        return args.speed, pacer
+    return args.speed or 30.0, (time.monotonic, person.sleep)
+
+
+def _score(args: argparse.Namespace, scenario: Scenario, result: RunResult, view: TraceView) -> None:
+    """The trainee's scorecard beside the simulated responder's on the same seed."""
+    from actors.pipeline import Options, build
+    from actors.report.digest import digest
+    from actors.report.score import scorecard
+
+    mine = scorecard(result.trace, digest(result.trace), args.play)
+    drop = [level.strip() for arg in args.drop_ack for level in arg.split(",") if level.strip()]
+    options = Options(seed=args.seed, until=args.until, drop_ack=drop, ack_loss=args.ack_loss, keep_reports=False)
+    simulated = build(scenario, options, path=args.scenario).run()
+    theirs = scorecard(simulated.trace, digest(simulated.trace), args.play)
+    lines = [f"scorecard of {args.play} (you):", *(f"  {line}" for line in mine.lines())]
+    lines += [f"the simulated {args.play} on the same seed:", *(f"  {line}" for line in theirs.lines())]
+    view.say(lines)
+
+
+def _pictures(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    result: RunResult,
+    outputs: Outputs,
+    code: int,
+    person: _Person | None = None,
+) -> None:
+    """The --html report, the --perfetto trace and the --record session, staged to be
+    written with the rest."""
+    if person is not None and args.record:
+        from scenarios.session import write_session
+
+        outputs.put("--record", write_session(args.play, args.scenario, args.seed, person.seat.record))
     from actors.console.html import run_report
     from actors.console.perfetto import perfetto_trace
     from actors.engine.runtime import FAILED_ENDINGS
@@ -496,6 +638,9 @@ def replay_command(args: argparse.Namespace, seed: int) -> str:
         parts += ["--ack-loss", f"{args.ack_loss:g}"]
     if args.until is not None:
         parts += ["--until", format_duration(args.until)]
+    replay = args.replay or (args.record if args.play else None)
+    if replay:
+        parts += ["--replay", replay]
     if args.instant_limit != DEFAULT_INSTANT_LIMIT:
         parts += ["--instant-limit", str(args.instant_limit)]
     return printable(" ".join(shlex.quote(part) for part in parts))

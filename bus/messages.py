@@ -893,8 +893,8 @@ class HandedOff(Message):
     #: Why, in words (what the console and the postmortem show).
     reason: str
     #: Why, as a fact: a step above their level (min_level), the runbook run out or none for
-    #: it (runbook), busy with another incident (busy).
-    cause: Literal["min_level", "runbook", "busy"] = "runbook"
+    #: it (runbook), busy with another incident (busy), a person's own choice (person).
+    cause: Literal["min_level", "runbook", "busy", "person"] = "runbook"
 
     def summary(self) -> str:
         tried = ", ".join(self.tried) or "nothing yet"

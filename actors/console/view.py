@@ -370,11 +370,12 @@ class TraceView:
         except BrokenPipeError:
             self.gone()
 
-    def say(self, lines: Sequence[str]) -> None:
-        """Print plain lines after the report (nothing if the output is gone)."""
+    def say(self, lines: Sequence[str], style: str = "") -> None:
+        """Print plain lines (in *style*, e.g. a page for the person at the keyboard),
+        escaped (nothing if the output is gone)."""
         try:
             for line in lines:
-                self.console.print(Text(printable(line)), soft_wrap=True, highlight=False)
+                self.console.print(Text(printable(line), style=style), soft_wrap=True, highlight=False)
         except BrokenPipeError:
             self.gone()
 

@@ -205,11 +205,12 @@ class Actor:
             return self.bus.publish_many(self.name, msgs)
         return self.bus.publish_many(self.name, msgs, parent=current.seq, incident=current.incident)
 
-    def call_at(self, when: float, fn: Callable[..., Any], *args: Any) -> Timer:
-        """Call ``fn(*args)`` at virtual time *when* (timers due together fire in the order set)."""
+    def call_at(self, when: float, fn: Callable[..., Any], *args: Any, first: bool = False) -> Timer:
+        """Call ``fn(*args)`` at virtual time *when* (timers due together fire in the order
+        set; *first*: ahead of those not set first, see :meth:`Timers.add`)."""
         timer = Timer(when, fn, args, self.current, self, self._serial)
         self._serial += 1
-        self._timers.add(timer)
+        self._timers.add(timer, first)
         return timer
 
     def call_later(self, delay: float, fn: Callable[..., Any], *args: Any) -> Timer:
@@ -298,7 +299,7 @@ class Actor:
             timer = collector.pending[serial]
             if not timer.cancelled:
                 timer.when = max(timer.when, now)
-                self.host.timers.add(timer)
+                self.host.timers.add(timer, timer.first)
         return len(journal)
 
     def kill(self) -> None:
@@ -408,7 +409,8 @@ class _Collector:
     def __init__(self) -> None:
         self.pending: dict[int, Timer] = {}
 
-    def add(self, timer: Timer) -> None:
+    def add(self, timer: Timer, first: bool = False) -> None:
+        timer.first = first
         self.pending[timer.serial] = timer
 
 

@@ -50,7 +50,7 @@ class TimerOwner(Protocol):
 class Timer:
     """A pending call on the run's timer heap; ``cancel()`` it to forget it."""
 
-    __slots__ = ("actor", "args", "cancelled", "cause", "fn", "serial", "when")
+    __slots__ = ("actor", "args", "cancelled", "cause", "first", "fn", "serial", "when")
 
     def __init__(
         self,
@@ -69,6 +69,8 @@ class Timer:
         self.cause = cause
         self.actor = actor
         self.cancelled = False
+        #: fires before the timers of its instant not marked so (a person's action)
+        self.first = False
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -99,11 +101,19 @@ class Timers:
         self._instant = -1.0
         self._fired = 0
 
-    def add(self, timer: Timer) -> None:
+    def add(self, timer: Timer, first: bool = False) -> None:
+        """Set *timer*; with *first*, ahead of the timers of its instant not set first (in
+        the order those were set): a person's action goes first at its instant whether it
+        was typed during the run or read from a recorded session before it."""
         when = timer.when
+        timer.first = first
         due = self._due.get(when)
         if due is not None:
-            due.append(timer)
+            if first:
+                at = next((i for i, t in enumerate(due) if not t.first), len(due))
+                due.insert(at, timer)
+            else:
+                due.append(timer)
             return
         self._due[when] = [timer]
         heapq.heappush(self._times, when)
