@@ -255,13 +255,17 @@ class Responder(Actor):
         page = self.pages.get(msg.incident)
         if page is None or msg.incident in self.work:
             return
-        runbook = next((k for k in (page.signature, page.symptom) if k and k in self.runbooks), None)
-        work = Work(page, list(self.runbooks.get(runbook, [])) if runbook else [], runbook, list(page.tried))
+        work = self._work_for(page)
         self.work[msg.incident] = work
         if self.seat is not None:
             self.seat.say(f"you hold {msg.incident}; " + self._runbook_text(work))
             return
         self._next_step(work)
+
+    def _work_for(self, page: Page) -> Work:
+        """The work a page makes: the runbook its fault signature names, else its symptom's."""
+        runbook = next((k for k in (page.signature, page.symptom) if k and k in self.runbooks), None)
+        return Work(page, list(self.runbooks.get(runbook, [])) if runbook else [], runbook, list(page.tried))
 
     def on_incident_resolved(self, msg: IncidentResolved, env: Envelope[IncidentResolved]) -> None:
         self.resolved.add(msg.incident)
@@ -372,7 +376,7 @@ class Responder(Actor):
         )
         self._free()
 
-    def _hand_off(self, work: Work, reason: str, cause: Literal["min_level", "runbook"] = "runbook") -> None:
+    def _hand_off(self, work: Work, reason: str, cause: Literal["min_level", "runbook", "person"] = "runbook") -> None:
         page = work.page
         self.work.pop(page.incident, None)
         self.taken.add(page.incident)  # theirs no more: a later page of it is a new one
@@ -482,16 +486,7 @@ class Responder(Actor):
         work = self._held(args[0])
         if isinstance(work, str):
             return work
-        note = " ".join(args[1:]) or "handed off"
-        page = work.page
-        self.work.pop(page.incident, None)
-        self.taken.add(page.incident)
-        self.send(
-            HandedOff(incident=page.incident, responder=self.name, level=page.level, tried=list(work.tried),
-                      reason=note, cause="person"),
-            to=self.pager,
-            incident=page.incident,
-        )  # fmt: skip
+        self._hand_off(work, " ".join(args[1:]) or "handed off", "person")
         return None
 
     def _do_resolve(self, args: list[str]) -> str | None:
@@ -531,8 +526,7 @@ class Responder(Actor):
             work = self.work.get(args[0])
             page = self.pages.get(args[0])
             if work is None and page is not None:
-                runbook = next((k for k in (page.signature, page.symptom) if k and k in self.runbooks), None)
-                work = Work(page, list(self.runbooks.get(runbook, [])) if runbook else [], runbook)
+                work = self._work_for(page)
             say(self._runbook_text(work) if work else f"nothing known of {args[0]}")
         elif verb == "look" and args:
             say(self._look(args[0]))

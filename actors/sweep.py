@@ -42,7 +42,6 @@ import random
 import shlex
 import signal
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -324,7 +323,6 @@ class SweepRun:
     #: (variant, seed) of seeds run more than once (a worker died under them)
     rerun: list[tuple[str, int]] = field(default_factory=list)
     executor: str = "process pool"
-    startup_s: float = 0.0
 
 
 def sweep(
@@ -381,7 +379,6 @@ def _dask(
     an error up to twice); each seed's starts are counted from the workers' event log."""
     dist: Any = importlib.import_module("distributed")  # an optional extra, untyped
 
-    t0 = time.perf_counter()
     cluster = None
     # Dask logs a lost worker at length; the report says what it cost (the seeds re-run).
     loggers = [logging.getLogger("distributed")] + [
@@ -405,7 +402,6 @@ def _dask(
         client = dist.Client(scheduler, timeout=CONNECT_TIMEOUT)
         run.executor = f"the Dask cluster at {printable(scheduler)}"
     try:
-        run.startup_s = time.perf_counter() - t0
         # Seeds go in chunks, a few per worker at a time: a task costs the scheduler about
         # as much as a short run, so one per seed would halve the throughput.
         workers = max(1, len(client.nthreads()))
@@ -987,8 +983,6 @@ def report(args: argparse.Namespace, variants: Sequence[Variant], run: SweepRun,
         f", --drop-ack {','.join(args.drop_ack)}" if args.drop_ack else ""
     )
     print(printable(f"{args.scenario}: {seeds} seeds x {len(variants)} variant(s){flags}; on {run.executor}"))
-    if run.startup_s:
-        print(f"  cluster start-up {run.startup_s:.1f} s (apart from the runs)")
     from rich.console import Console
 
     console = Console()

@@ -24,10 +24,9 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from actors.domain.rules import BudgetWindow, preset, rules_of
-from actors.domain.slo import SLO, WindowSet
-from actors.monitor import TieredSlo
+from actors.domain.rules import preset
 from actors.pipeline import Options, build
+from benchmarks.bench_rules import states as rule_states
 from scenarios.loader import parse_scenario
 
 STEP, DAY = 60.0, 86400.0
@@ -53,22 +52,7 @@ def scenario(services: int) -> dict[str, Any]:
 
 def bare(services: int, samples: int) -> float:
     """SLO evaluations per second of the rule math alone."""
-    rules = rules_of(preset("sloth", 30 * DAY))
-    lengths = sorted({w for r in rules for w in r.windows})
-    states = [
-        TieredSlo(
-            name=f"s{i}",
-            service=f"s{i}",
-            symptom="error_rate",
-            slo=SLO(f"s{i}", 0.99),
-            rules=rules,
-            severities=[("sev1", "page")] * len(rules),
-            windows=WindowSet(lengths, STEP),
-            budget=BudgetWindow(30 * DAY, STEP, 0.99, 1000 / 60, 1.0, DAY),
-            labels={},
-        )
-        for i in range(services)
-    ]
+    states = rule_states(preset("sloth", 30 * DAY), services)
     for st in states:
         st.windows.prefill(1.0, 1000.0)
     start = time.perf_counter()

@@ -184,35 +184,27 @@ def _field_model(model: Any, name: str) -> Any:
     return None
 
 
-def _item(annotation: Any) -> Any:
-    """The item type of a list annotation (through Optional and Annotated)."""
+def _unwrapped(annotation: Any, pick: Any) -> Any:
+    """*pick* of the annotation, looked for through Annotated and Optional/unions."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _item(typing.get_args(annotation)[0])
+        return _unwrapped(typing.get_args(annotation)[0], pick)
     if origin in (Union, types.UnionType):
         for arg in typing.get_args(annotation):
-            found = _item(arg)
+            found = _unwrapped(arg, pick)
             if found is not None:
                 return found
         return None
-    if origin in (list, tuple, Sequence):
-        args = typing.get_args(annotation)
-        return args[0] if args else None
-    return None
+    return pick(origin, typing.get_args(annotation))
+
+
+def _item(annotation: Any) -> Any:
+    """The item type of a list annotation."""
+    return _unwrapped(
+        annotation, lambda origin, args: (args[0] if args else None) if origin in (list, tuple, Sequence) else None
+    )
 
 
 def _dict_value(annotation: Any) -> Any:
     """The value type when *annotation* is a mapping by name (runbooks, releases), else None."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _dict_value(typing.get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found = _dict_value(arg)
-            if found is not None:
-                return found
-        return None
-    if origin is dict:
-        args = typing.get_args(annotation)
-        return args[1] if len(args) == 2 else Any
-    return None
+    return _unwrapped(annotation, lambda origin, args: (args[1] if len(args) == 2 else Any) if origin is dict else None)
