@@ -515,10 +515,13 @@ def _story_lanes(mine: Sequence[Any]) -> list[Lane]:
 
 def _routing_section(trace: Any, d: Any) -> str:
     from actors.report.placements import placements_in
-    from bus.messages import Notified
+    from bus.messages import AlertMuted, Notified
 
     groups: dict[int, list[tuple[str, str]]] = {}
+    muted: dict[str, list[str]] = {}
     for env in trace:
+        if isinstance(env.msg, AlertMuted) and env.msg.muted:
+            muted.setdefault(env.msg.alert, []).append(f"{format_vtime(env.t)} {env.msg.by}")
         if isinstance(env.msg, Notified):
             for seq in env.msg.firing:
                 entry = (env.msg.group, env.msg.receiver)
@@ -532,6 +535,7 @@ def _routing_section(trace: Any, d: Any) -> str:
         p = placed.get(m.alert)
         where = f"{esc(p.incident or 'no incident')}: {esc(p.reason)}" if p else "-"
         labels = ", ".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
+        silenced = "<br>".join(esc(x) for x in muted.get(m.alert, [])) or "-"
         rows.append(
             [
                 esc(format_vtime(env.t)),
@@ -540,6 +544,7 @@ def _routing_section(trace: Any, d: Any) -> str:
                 esc(m.severity),
                 esc(labels),
                 route,
+                silenced,
                 where,
             ]
         )
@@ -547,10 +552,20 @@ def _routing_section(trace: Any, d: Any) -> str:
         return "<h2>Routing</h2><p>No alert fired.</p>"
     return (
         '<h2>Routing</h2><p class="meta">Each alert: its labels, the aggregation group(s) and receiver(s) '
-        "Alertmanager notified (route path and group labels), and where the correlator placed it (root, grouped "
-        "or inhibited, and by what).</p>"
+        "Alertmanager notified (route path and group labels), what muted it in Alertmanager (a silence, an inhibit "
+        "rule and its source alert, a time interval), and where the correlator placed it (root, grouped or "
+        "inhibited, and by what).</p>"
         + table(
-            ["fired", "alert", "service/symptom", "severity", "labels", "route -> receiver", "placement"],
+            [
+                "fired",
+                "alert",
+                "service/symptom",
+                "severity",
+                "labels",
+                "route -> receiver",
+                "muted (silence, inhibition)",
+                "placement",
+            ],
             rows,
             raw=True,
         )
