@@ -125,6 +125,9 @@ class SeedResult:
     pages: dict[str, int] = field(default_factory=dict)
     night_pages: dict[str, int] = field(default_factory=dict)
     paged_s: dict[str, float] = field(default_factory=dict)
+    #: on-call shifts each paged person had in the run: their turns in the schedules (a
+    #: hand-over ends one), or 1 for a person paged directly by a policy
+    shifts: dict[str, int] = field(default_factory=dict)
     #: incidents acknowledged, and how many of them before any escalation (by the first level)
     acked: int = 0
     acked_first_level: int = 0
@@ -203,9 +206,33 @@ def _load(out: SeedResult, d: Any, scenario: Any, end: float) -> None:
             local = (start + timedelta(seconds=env.t)).astimezone(zones.get(who, ZoneInfo("UTC")))
             if local.hour >= NIGHT[0] or local.hour < NIGHT[1]:
                 out.night_pages[who] = out.night_pages.get(who, 0) + 1
+    turns = _shifts(scenario, start, end)
+    out.shifts = {p: max(1, turns.get(p, 0)) for p in sorted(out.pages)}
     out.pages = dict(sorted(out.pages.items()))
     out.night_pages = dict(sorted(out.night_pages.items()))
     out.paged_s = {k: round(v, 3) for k, v in sorted(out.paged_s.items())}
+
+
+def _shifts(scenario: Any, start: datetime, end: float) -> dict[str, int]:
+    """How many on-call periods each person had in the schedules over the run: each
+    stretch a schedule has them on call, from one hand-over to the next, counts once."""
+    from scenarios.oncall import oncall_config
+
+    oncall = oncall_config(scenario, "scenario")
+    counts: dict[str, int] = {}
+    if oncall is None:
+        return counts
+    stop = start + timedelta(seconds=end)
+    for schedule in oncall.schedules.values():
+        at = start
+        for _ in range(10_000):
+            now = schedule.on_call(at)
+            if now.user is not None:
+                counts[now.user] = counts.get(now.user, 0) + 1
+            if now.until is None or now.until >= stop:
+                break
+            at = now.until
+    return counts
 
 
 def _zones(scenario: Any) -> dict[str, ZoneInfo]:
@@ -517,11 +544,13 @@ def _load_summary(rows: Sequence[SeedResult]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in people:
         pages = sum(r.pages.get(p, 0) for r in rows)
+        shifts = sum(r.shifts.get(p, 0) for r in rows if p in r.pages)
         night = sum(r.night_pages.get(p, 0) for r in rows)
         paged = sum(r.paged_s.get(p, 0.0) for r in rows)
         out[p] = {
             "pages": pages,
             "pages_per_run": pages / len(rows),
+            "pages_per_shift": pages / shifts if shifts else None,
             "pages_per_week": pages / weeks if weeks else None,
             "night_pages": night,
             "night_pages_per_week": night / weeks if weeks else None,
@@ -706,11 +735,12 @@ def tables(summary: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
         for person, x in variants[n]["load"].items():
             week = "-" if x["pages_per_week"] is None else f"{x['pages_per_week']:.1f}"
             night = "-" if x["night_pages_per_week"] is None else f"{x['night_pages_per_week']:.1f}"
-            load_rows.append([n, person, f"{x['pages_per_run']:.2f}", week, night, _dur(x["paged_s_per_run"])])
+            shift = "-" if x["pages_per_shift"] is None else f"{x['pages_per_shift']:.2f}"
+            load_rows.append([n, person, f"{x['pages_per_run']:.2f}", shift, week, night, _dur(x["paged_s_per_run"])])
     out.append(
         (
             f"on-call load (night: {NIGHT[0]}:00-{NIGHT[1]:02d}:00 in each person's zone)",
-            ["variant", "person", "pages/run", "pages/week", "night pages/week", "time paged/run"],
+            ["variant", "person", "pages/run", "pages/shift", "pages/week", "night pages/week", "time paged/run"],
             load_rows,
         )
     )
@@ -808,6 +838,7 @@ CSV_FIELDS = [
     "pages",
     "night_pages",
     "paged_s",
+    "shifts",
     "acked",
     "acked_first_level",
     "ran_s",

@@ -248,3 +248,15 @@ def test_seeds_whose_only_ack_is_lost_are_censored_not_dropped(tmp_path: Path) -
     assert tta["censored"] == len(paged) - len(acked) and tta["censored_never"]
     shown = {row[0]: row[1] for _, _, table in tables(summary) for row in table}
     assert shown["time to acknowledge p99"] == "never"
+
+
+def test_shifts_count_each_paged_persons_turns_in_the_schedules() -> None:
+    """follow_the_sun's day (Wednesday 10 March 2027, from 00:00 UTC): London's weekly
+    rotation from 1 March gives liam the week of the 8th, on call 07:00-19:00 (UTC in
+    March): one shift, in which he takes 4 pages. New York's daily turns from 1 March
+    14:00 EST alternate nia and nate: the 10th's turn (the tenth day, index 9) is nate's,
+    from 19:00 UTC to the end of the run: one shift, 1 page. Pages per shift: 4 and 1."""
+    [row] = sweep(str(ROOT / "scenarios" / "follow_the_sun.yaml"), [7], 1)
+    assert row.pages == {"liam": 4, "nate": 1} and row.shifts == {"liam": 1, "nate": 1}
+    load = summarise([row], [Variant(row.variant, "x")])["variants"][row.variant]["load"]
+    assert (load["liam"]["pages_per_shift"], load["nate"]["pages_per_shift"]) == (4.0, 1.0)
