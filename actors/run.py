@@ -338,6 +338,7 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
     for line in warnings:  # what the scenario's imports: could not map, skipped; routes nothing reaches
         with contextlib.suppress(OSError):
             print(f"warning: {printable(line)}", file=sys.stderr)
+    seat = _seat(args, scenario)  # before the options: a recorded session brings its seed
     drop = [level.strip() for arg in args.drop_ack for level in arg.split(",") if level.strip()]
     options = Options(
         seed=args.seed,
@@ -347,7 +348,6 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Runtime, Outputs]:
         instant_limit=args.instant_limit,
         keep_reports=False,  # they stream to the console and --trace-out; memory stays bounded
     )
-    seat = _seat(args, scenario)
     if seat is not None:
         options.seat = (args.play, seat)
     check_budget(scenario, args.scenario, args.until, max_memory=args.max_memory, max_work=args.max_work)
@@ -386,6 +386,12 @@ def _seat(args: argparse.Namespace, scenario: Scenario) -> Seat | None:
                 f"--play {printable(args.play)}: the session {printable(args.replay)} is {session.player}'s"
             )
         args.play = session.player
+        if session.seed is not None and args.seed is not None and args.seed != session.seed:
+            raise ScenarioError(
+                f"--seed {args.seed}: the session {printable(args.replay)} was played on seed {session.seed}"
+            )
+        if session.seed is not None:
+            args.seed = session.seed
         script = list(session.actions)
     else:
         script = []
@@ -589,7 +595,8 @@ def _pictures(
     if person is not None and args.record:
         from scenarios.session import write_session
 
-        outputs.put("--record", write_session(args.play, args.scenario, args.seed, person.seat.record))
+        seed = args.seed if args.seed is not None else scenario.seed
+        outputs.put("--record", write_session(args.play, args.scenario, seed, person.seat.record))
     from actors.console.html import run_report
     from actors.console.perfetto import perfetto_trace
     from actors.engine.runtime import FAILED_ENDINGS

@@ -8,7 +8,8 @@ every action they took, at its virtual time, in a small YAML file::
       - {at_s: 690.501, do: ack INC-001}
       - {at_s: 712.25, do: "handoff INC-001 rollback needs L2"}
 
-``at_s`` is the virtual time in seconds (milliseconds kept exactly); ``do`` is the line as
+``seed`` is the run's seed (a replay runs on it; another ``--seed`` is refused). ``at_s``
+is the virtual time in seconds (milliseconds kept exactly); ``do`` is the line as
 typed. Replayed, each action is taken at its time, ahead of anything else at that instant,
 as it was when typed: the trace is byte-identical. A file that is not such a session is
 refused in one line naming the field and the fix.
@@ -25,6 +26,7 @@ import yaml
 from bus.text import identifier_problem, printable
 from bus.vtime import MAX_SECONDS
 from scenarios.files import ScenarioError, StrictLoader, read_text
+from scenarios.limits import MAX_SEED
 
 __all__ = ["ACTION_VERBS", "Session", "read_session", "write_session"]
 
@@ -38,6 +40,8 @@ MAX_LINE = 500
 class Session:
     player: str
     actions: tuple[tuple[float, str], ...]
+    #: the seed it was played on (a replay runs on it)
+    seed: int | None = None
 
 
 def read_session(path: str) -> Session:
@@ -54,6 +58,9 @@ def read_session(path: str) -> Session:
     player = data.get("player")
     if not isinstance(player, str) or identifier_problem(player):
         raise ScenarioError(f"{path}: player: give the responder's name (e.g. player: alice)")
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
+        raise ScenarioError(f"{path}: seed: {printable(repr(seed))} is not a seed (0 to 2**63 - 1)")
     actions = data.get("actions", [])
     if not isinstance(actions, list) or len(actions) > MAX_ACTIONS:
         raise ScenarioError(f"{path}: actions: a list of {{at_s: SECONDS, do: LINE}} (at most {MAX_ACTIONS:,})")
@@ -79,7 +86,7 @@ def read_session(path: str) -> Session:
         if out and at < out[-1][0]:
             raise ScenarioError(f"{where}.at_s: {at} is before the action above it (actions are in time order)")
         out.append((float(at), line.strip()))
-    return Session(player, tuple(out))
+    return Session(player, tuple(out), seed)
 
 
 def write_session(player: str, scenario: str, seed: int | None, actions: list[tuple[float, str]]) -> str:

@@ -126,6 +126,7 @@ def test_a_session_typed_live_replays_to_a_byte_identical_trace(tmp_path: Path) 
         ("player: alice\nactions: [{at_s: 5}]\n", "give exactly at_s"),
         ("player: alice\nactions: [{at_s: 9, do: ack X}, {at_s: 5, do: ack X}]\n", "before the action above it"),
         ("- not a mapping\n", "a session is a mapping"),
+        ("player: alice\nseed: -3\nactions: []\n", "seed: -3 is not a seed"),
     ],
 )
 def test_a_bad_session_file_is_one_line_and_exit_2(session: str, message: str, tmp_path: Path) -> None:
@@ -141,3 +142,13 @@ def test_record_without_play_and_play_of_a_stranger_are_refused(tmp_path: Path) 
     assert proc.returncode == 2 and "--record: only with --play" in proc.stderr
     proc = run_cli(BAD_DEPLOY, "--play", "mallory", "--quiet")
     assert proc.returncode == 2 and "no such responder" in proc.stderr
+
+
+def test_a_session_replays_on_its_own_seed(tmp_path: Path) -> None:
+    """A session played on seed 9 replays on seed 9 without --seed; another seed is refused."""
+    path = tmp_path / "s.yaml"
+    path.write_text("player: alice\nseed: 9\nactions: [{at_s: 700, do: ack INC-001}]\n", encoding="utf-8")
+    proc = run_cli(BAD_DEPLOY, "--replay", str(path), "--quiet")
+    assert "seed 9; replay:" in proc.stdout and f"--replay {path}" in proc.stdout
+    proc = run_cli(BAD_DEPLOY, "--replay", str(path), "--seed", "8", "--quiet")
+    assert proc.returncode == 2 and "was played on seed 9" in proc.stderr
