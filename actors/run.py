@@ -53,6 +53,9 @@ examples:
   python -m actors.run scenarios/bad_deploy.yaml --until 2h --quiet
   python -m actors.run scenarios/bad_deploy.yaml --drop-ack L1           # L1 never acks
   python -m actors.run scenarios/escalation_drill.yaml --ack-loss 0.3 --seed 7
+  python -m actors.run scenarios/bad_deploy.yaml --html report.html --perfetto trace.json
+  python -m actors.run scenarios/bad_deploy.yaml --play alice --record shift.yaml   # you are alice
+  python -m actors.run scenarios/bad_deploy.yaml --replay shift.yaml
   python -m actors.run --schema > scenario.schema.json
 
 exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input,
