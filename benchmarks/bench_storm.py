@@ -42,7 +42,7 @@ def main() -> None:
             # The cost estimate assumes every incident cycles its ladder all day: a bound
             # far above a storm's real need, so the large one is allowed more.
             cmd = drill(path, "--max-memory", "16G")
-            repeat = args.repeat if services <= 200 else max(1, args.repeat // 2)
+            repeat = args.repeat
             floors, times, peaks = [], [], []
             for _ in range(repeat):
                 floors.append(run(FLOOR)[0])
