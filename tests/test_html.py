@@ -137,6 +137,11 @@ def test_the_days_report_opens_quickly(browser: Any, reports: dict[str, Path]) -
     assert errors == [] and tried == []
     assert page.locator("svg.chart").count() >= 12 * 2  # each SLO: its SLI and budget at least
     assert page.locator("svg.timeline").count() >= 5
+    # Alertmanager routes payments' alerts to pd-payments: INC-001's timeline has that lane,
+    # and the routing table names the receiver
+    inc1 = page.locator("#timeline-INC-001 + svg.timeline").text_content() or ""
+    assert "notified: pd-payments" in inc1 and "paged: liam" in inc1
+    assert "pd-payments" in (page.locator("table").last.text_content() or "")
 
 
 def test_every_scenario_string_is_escaped(browser: Any, tmp_path: Path) -> None:
