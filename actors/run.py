@@ -468,7 +468,9 @@ def _run(
         incident=args.incident,
         tree=args.tree,
         quiet=args.quiet,
-        live_panel=not args.svg,  # a recording keeps every refresh of the panel: picture the lines
+        # a recording keeps every refresh of the panel: picture the lines; a person typing
+        # needs lines that stay put
+        live_panel=not args.svg and args.play is None,
         escalate_after={rule.name: rule.delay for rule in first.rules} if first is not None else {},
     )
     views.append(view)
