@@ -29,6 +29,7 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "read_text",
+    "read_yaml",
 ]
 
 MAX_NODES = 100_000  # YAML nodes after expanding aliases
@@ -144,6 +145,12 @@ def _merge(base: Any, over: Any) -> Any:
             out[key] = _merge(base[key], value) if key in base else value
         return out
     return over
+
+
+def read_yaml(text: str, path: str) -> Any:
+    """YAML text as data: the safe loader, stricter (unique keys, values that construct),
+    with the size and depth limits; any problem is one :class:`ScenarioError` line."""
+    return _read_yaml(text, path)
 
 
 def _read_yaml(text: str, path: str) -> Any:

@@ -25,7 +25,7 @@ import yaml
 
 from bus.text import identifier_problem, printable
 from bus.vtime import MAX_SECONDS
-from scenarios.files import ScenarioError, StrictLoader, read_text
+from scenarios.files import ScenarioError, read_text
 from scenarios.limits import MAX_SEED
 
 __all__ = ["ACTION_VERBS", "Session", "read_session", "write_session"]
@@ -46,13 +46,9 @@ class Session:
 
 def read_session(path: str) -> Session:
     """The session at *path*, checked."""
-    text = read_text(path, "session")
-    try:
-        data: Any = yaml.load(text, Loader=StrictLoader)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(
-            f"{path}: not a session file (malformed YAML: {printable(str(exc).splitlines()[0])})"
-        ) from None
+    from scenarios.loader import read_yaml  # the scenarios' reader: safe, strict, size-limited
+
+    data: Any = read_yaml(read_text(path, "session"), path)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a session is a mapping with player: and actions:")
     player = data.get("player")

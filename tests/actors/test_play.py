@@ -127,6 +127,13 @@ def test_a_session_typed_live_replays_to_a_byte_identical_trace(tmp_path: Path) 
         ("player: alice\nactions: [{at_s: 9, do: ack X}, {at_s: 5, do: ack X}]\n", "before the action above it"),
         ("- not a mapping\n", "a session is a mapping"),
         ("player: alice\nseed: -3\nactions: []\n", "seed: -3 is not a seed"),
+        ("player: alice\nplayer: bob\n", "the key 'player' is given twice"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(6))
+            + "player: alice\n",
+            "alias bomb",
+        ),
     ],
 )
 def test_a_bad_session_file_is_one_line_and_exit_2(session: str, message: str, tmp_path: Path) -> None:
